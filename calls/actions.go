@@ -1,0 +1,238 @@
+package calls
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/frontdoor-project/frontdoor/routing"
+	"github.com/frontdoor-project/frontdoor/store"
+)
+
+// enqueue hands the call to the ACD.
+func (s *Switchboard) enqueue(c *Call) {
+	c.mu.Lock()
+	rc := routing.Call{ID: c.ID, Queue: c.agency, Attrs: callAttrs(c)}
+	c.mu.Unlock()
+	s.mu.Lock()
+	s.apply(s.eng.Arrive(rc))
+	s.mu.Unlock()
+	s.publish("call", c.Status())
+}
+
+// callAttrs is what routing policy rules may look at. Callers hold c.mu.
+func callAttrs(c *Call) map[string]string {
+	a := map[string]string{"caller": c.From, "number": c.Number}
+	if c.identity != nil {
+		a["verified"] = "true"
+		for k, v := range c.identity {
+			a[k] = v
+		}
+	}
+	return a
+}
+
+// callerLeft tells the ACD the caller hung up.
+func (s *Switchboard) callerLeft(c *Call) {
+	s.mu.Lock()
+	s.apply(s.eng.CallerHangup(c.ID))
+	s.mu.Unlock()
+}
+
+// agentLeft tells the ACD the agent hung up a connected call.
+func (s *Switchboard) agentLeft(c *Call) {
+	s.mu.Lock()
+	s.apply(s.eng.AgentHangup(c.ID))
+	s.mu.Unlock()
+}
+
+func offerKey(callID, agentID string) string { return callID + "/" + agentID }
+
+// apply carries out the engine's decisions, in order. Callers hold s.mu; nothing
+// here blocks: ringing and prompts happen on their own goroutines.
+func (s *Switchboard) apply(acts []routing.Action) {
+	for _, a := range acts {
+		switch a.Kind {
+		case routing.Offer:
+			s.startOffer(a)
+		case routing.CancelOffer:
+			if cancel, ok := s.offers[offerKey(a.CallID, a.AgentID)]; ok {
+				cancel()
+				delete(s.offers, offerKey(a.CallID, a.AgentID))
+			}
+		case routing.EndCall:
+			if c, ok := s.calls[a.CallID]; ok {
+				c.post(callEvent{kind: evEnd, prompt: a.Prompt})
+			}
+		case routing.Announce:
+			if c, ok := s.calls[a.CallID]; ok {
+				c.post(callEvent{kind: evAnnounce, position: a.Position, ewt: a.EWT})
+			}
+		case routing.Play:
+			if c, ok := s.calls[a.CallID]; ok && a.Prompt != "" {
+				c.post(callEvent{kind: evAnnounce, prompt: a.Prompt})
+			}
+		case routing.Overflow:
+			if c, ok := s.calls[a.CallID]; ok {
+				c.mu.Lock()
+				c.agency = a.Queue
+				c.mu.Unlock()
+			}
+			s.recordOutcome(a.From, routing.OutcomeOverflowed)
+		case routing.AgentState:
+			s.agentStateChanged(a)
+		case routing.Finished:
+			s.callFinished(a)
+		case routing.QueueLog:
+			if s.cfg.QueueLog != nil {
+				io.WriteString(s.cfg.QueueLog, a.Line+"\n")
+			}
+		}
+	}
+	s.poke()
+}
+
+func (s *Switchboard) recordOutcome(agency, outcome string) {
+	if s.cfg.Metrics != nil && agency != "" {
+		s.cfg.Metrics.CallFinished(agency, outcome)
+	}
+}
+
+// callFinished records the ACD's verdict on a call; the CDR is written when the
+// call's goroutine ends (legs torn down).
+func (s *Switchboard) callFinished(a routing.Action) {
+	c, ok := s.calls[a.CallID]
+	if ok {
+		c.mu.Lock()
+		c.outcome = a.Outcome
+		if a.Queue != "" {
+			c.agency = a.Queue
+		}
+		c.mu.Unlock()
+	}
+	s.recordOutcome(a.Queue, a.Outcome)
+	if s.cfg.Metrics != nil && a.Queue != "" && a.Outcome == routing.OutcomeAnswered {
+		s.cfg.Metrics.ObserveTalk(a.Queue, a.Talk)
+	}
+}
+
+func (s *Switchboard) agentStateChanged(a routing.Action) {
+	rec := store.AgentRecord{ID: a.AgentID, State: string(a.State), Reason: a.Reason, Since: s.now()}
+	// Persist off the lock: bbolt fsyncs. Order per agent is kept by the
+	// engine's Since; a late write of an older state is harmless because the
+	// state is rebuilt from registrations on restart and only ready/not_ready matters.
+	go func() {
+		if err := s.cfg.Store.PutAgent(context.Background(), rec); err != nil {
+			s.log.Error("store agent state", "agent", a.AgentID, "err", err)
+		}
+	}()
+	s.publish("agent", rec)
+}
+
+// startOffer rings an agent on its own goroutine. Callers hold s.mu.
+func (s *Switchboard) startOffer(a routing.Action) {
+	c, ok := s.calls[a.CallID]
+	if !ok {
+		s.log.Error("offer for unknown call", "call", a.CallID)
+		return
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	key := offerKey(a.CallID, a.AgentID)
+	s.offers[key] = cancel
+	c.mu.Lock()
+	if err := c.to(StateRinging); err != nil {
+		s.log.Warn("call state", "err", err)
+	}
+	o := Offer{CallID: c.ID, Agency: c.agency, From: c.From, Verified: c.identity != nil, Identity: c.identity,
+		Waited: s.now().Sub(c.queuedAt).Seconds(), Codec: c.leg.Media().Codec()}
+	c.mu.Unlock()
+	go s.ring(ctx, c, a.AgentID, key, o)
+}
+
+func (s *Switchboard) ring(ctx context.Context, c *Call, agentID, key string, o Offer) {
+	leg, err := s.cfg.Dialer.Dial(ctx, agentID, o)
+	s.mu.Lock()
+	_, live := s.offers[key]
+	delete(s.offers, key)
+	if err != nil {
+		if live {
+			s.log.Info("agent did not take the call", "call", c.ID, "agent", agentID, "err", err)
+			s.apply(s.eng.Declined(c.ID, agentID))
+		}
+		s.mu.Unlock()
+		return
+	}
+	if !live {
+		// Withdrawn (ring timeout, caller gone, another agent won) just as it was answered.
+		s.mu.Unlock()
+		hangupAgent(leg)
+		return
+	}
+	acts := s.eng.Answered(c.ID, agentID)
+	s.apply(acts)
+	s.mu.Unlock()
+	if s.cfg.Metrics != nil {
+		c.mu.Lock()
+		agency, waited := c.agency, s.now().Sub(c.queuedAt)
+		c.mu.Unlock()
+		s.cfg.Metrics.ObserveWait(agency, waited)
+	}
+	c.post(callEvent{kind: evConnect, agentID: agentID, leg: leg})
+}
+
+// finish writes the CDR and forgets the call. It runs when the call's goroutine ends.
+func (s *Switchboard) finish(c *Call) {
+	c.hangup()
+	c.mu.Lock()
+	c.endedAt = s.now()
+	inEngine := c.state == StateQueued || c.state == StateRinging || c.state == StateConnected
+	c.mu.Unlock()
+	if inEngine {
+		// The goroutine ended without the engine's Finished (e.g. shutdown): make sure
+		// the ACD lets go of the call. A finished call is unknown to it: no actions.
+		s.callerLeft(c)
+	}
+	c.mu.Lock()
+	if c.outcome == "" {
+		c.outcome = routing.OutcomeAbandoned
+	}
+	c.state = StateEnded
+	cdr := cdrOf(c)
+	c.mu.Unlock()
+	c.cancel()
+	s.mu.Lock()
+	delete(s.calls, c.ID)
+	s.mu.Unlock()
+	if err := s.cfg.Store.PutCDR(context.Background(), cdr); err != nil {
+		s.log.Error("store CDR", "call", c.ID, "err", err)
+	}
+	s.publish("cdr", cdr)
+}
+
+// cdrOf builds the record of a finished call. Callers hold c.mu.
+func cdrOf(c *Call) store.CDR {
+	cdr := store.CDR{CallID: c.ID, StartedAt: c.startedAt, EndedAt: c.endedAt, Number: c.Number,
+		Agency: c.agency, Agent: c.agent, Outcome: c.outcome, Identity: c.identity}
+	if !c.queuedAt.IsZero() {
+		end := c.endedAt
+		if !c.answeredAt.IsZero() {
+			end = c.answeredAt
+		}
+		cdr.WaitSeconds = end.Sub(c.queuedAt).Seconds()
+	}
+	if !c.answeredAt.IsZero() {
+		at := c.answeredAt
+		cdr.AnsweredAt = &at
+		cdr.TalkSeconds = c.endedAt.Sub(c.answeredAt).Seconds()
+	}
+	return cdr
+}
+
+func (s *Switchboard) observeIdentity(method, result string) {
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.IdentityVerification(method, result)
+	}
+}
+
+// errorf keeps error text consistent across the package.
+func errorf(format string, args ...any) error { return fmt.Errorf("calls: "+format, args...) }

@@ -1,0 +1,164 @@
+package calls
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// State is where a call is in its life. The transitions are all in callTransitions.
+type State string
+
+const (
+	StateIVR       State = "ivr"       // answered; welcome and agency menu
+	StateIdentity  State = "identity"  // digital-ID verification step
+	StateQueued    State = "queued"    // waiting in an agency queue, hold audio
+	StateRinging   State = "ringing"   // queued and offered to an agent
+	StateConnected State = "connected" // bridged to an agent
+	StateEnded     State = "ended"
+)
+
+var callTransitions = map[State][]State{
+	StateIVR:       {StateIdentity, StateQueued, StateEnded},
+	StateIdentity:  {StateIVR, StateQueued, StateEnded},
+	StateQueued:    {StateRinging, StateEnded},
+	StateRinging:   {StateQueued, StateRinging, StateConnected, StateEnded},
+	StateConnected: {StateEnded},
+}
+
+// Call is one citizen's call from answer to hang-up.
+type Call struct {
+	ID     string
+	Number string // the number dialled
+	From   string // the caller
+
+	sb     *Switchboard
+	leg    CallerLeg
+	keys   *keyBuffer
+	events chan callEvent
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	state      State
+	agency     string
+	agent      string
+	outcome    string
+	identity   map[string]string
+	// identitySession and identityCode of the verification step, if one ran.
+	identitySession, identityCode string
+	startedAt  time.Time
+	queuedAt   time.Time
+	answeredAt time.Time
+	endedAt    time.Time
+}
+
+// to moves the call to a new state, refusing moves the table does not allow.
+// Callers hold c.mu.
+func (c *Call) to(s State) error {
+	for _, next := range callTransitions[c.state] {
+		if next == s {
+			c.state = s
+			return nil
+		}
+	}
+	return fmt.Errorf("call %s: %s -> %s not allowed", c.ID, c.state, s)
+}
+
+func (c *Call) setState(s State) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.to(s); err != nil {
+		c.sb.log.Warn("call state", "err", err)
+	}
+}
+
+// Status is a consistent snapshot for the API.
+func (c *Call) Status() CallStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := CallStatus{ID: c.ID, Number: c.Number, From: c.From, Agency: c.agency, State: string(c.state),
+		Agent: c.agent, StartedAt: c.startedAt, Verified: c.identity != nil, Identity: c.identity}
+	if !c.queuedAt.IsZero() {
+		q := c.queuedAt
+		st.QueuedAt = &q
+	}
+	return st
+}
+
+// PressKey delivers a DTMF key from any source (RFC 4733 or SIP INFO).
+func (c *Call) PressKey(k rune) { c.keys.push(k) }
+
+type eventKind int
+
+const (
+	evAnnounce eventKind = iota // position / estimated wait
+	evConnect                   // an agent answered: bridge
+	evEnd                       // the ACD ends the call (closed, timeout, busy) after a prompt
+)
+
+type callEvent struct {
+	kind     eventKind
+	leg      AgentLeg
+	agentID  string
+	position int
+	ewt      time.Duration
+	prompt   string
+}
+
+// post hands an event to the call's goroutine without ever blocking the switchboard.
+func (c *Call) post(ev callEvent) {
+	select {
+	case c.events <- ev:
+	default:
+		if ev.kind == evConnect && ev.leg != nil {
+			// Cannot happen with the buffer sized for one connect; never leak the agent.
+			go ev.leg.Hangup(context.Background())
+		}
+		c.sb.log.Warn("call event dropped", "call", c.ID, "kind", ev.kind)
+	}
+}
+
+// keyBuffer collects DTMF keys; a key also interrupts the prompt playing (barge-in).
+type keyBuffer struct {
+	mu     sync.Mutex
+	keys   []rune
+	notify chan struct{}
+}
+
+func newKeyBuffer() *keyBuffer { return &keyBuffer{notify: make(chan struct{}, 1)} }
+
+func (b *keyBuffer) push(k rune) {
+	b.mu.Lock()
+	b.keys = append(b.keys, k)
+	b.mu.Unlock()
+	select {
+	case b.notify <- struct{}{}:
+	default:
+	}
+}
+
+// pop takes the oldest key, if any.
+func (b *keyBuffer) pop() (rune, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.keys) == 0 {
+		return 0, false
+	}
+	k := b.keys[0]
+	b.keys = b.keys[1:]
+	return k, true
+}
+
+func (b *keyBuffer) pending() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.keys) > 0
+}
+
+func (b *keyBuffer) clear() {
+	b.mu.Lock()
+	b.keys = b.keys[:0]
+	b.mu.Unlock()
+}

@@ -1,0 +1,59 @@
+package calls
+
+import (
+	"context"
+
+	"github.com/frontdoor-project/frontdoor/media"
+)
+
+// CallerLeg is the citizen's side of a call, already answered by its edge (SIP or WebRTC).
+type CallerLeg interface {
+	Media() media.Endpoint
+	// Hangup ends the leg from our side (BYE); safe to call twice.
+	Hangup(ctx context.Context) error
+	// Done is closed when the caller hung up or the leg died.
+	Done() <-chan struct{}
+}
+
+// AgentLeg is an answered call to an agent.
+type AgentLeg interface {
+	Media() media.Endpoint
+	Hangup(ctx context.Context) error
+	Done() <-chan struct{}
+}
+
+// Offer is what an agent's phone is told about the call that rings it.
+type Offer struct {
+	CallID   string
+	Agency   string
+	From     string // caller's number / display
+	Verified bool
+	Identity map[string]string
+	Waited   float64 // seconds in queue so far
+	// Codec the caller's leg uses: offered first so the bridge needs no transcoding.
+	Codec media.Codec
+}
+
+// AgentDialer rings one agent. Dial blocks until the agent answers (a leg),
+// refuses or fails (an error), or ctx ends (the offer was withdrawn: the dialer
+// cancels the ringing and returns ctx.Err()).
+type AgentDialer interface {
+	Dial(ctx context.Context, agentID string, o Offer) (AgentLeg, error)
+}
+
+// Audio plays prompts; implemented over media's player by NewAudio.
+type Audio interface {
+	// Play plays the named prompts in order, paced in real time; it returns when
+	// done or when ctx ends. Unknown names are skipped with a log line.
+	Play(ctx context.Context, ep media.Endpoint, names ...string) error
+	// Loop plays a prompt again and again until ctx ends (hold music).
+	Loop(ctx context.Context, ep media.Endpoint, name string) error
+}
+
+// Identity is the verification step's view of the identity service.
+type Identity interface {
+	// Start opens a session bound to this call; the code is read out to the caller.
+	Start(ctx context.Context, callID, from string) (sessionID, code string, err error)
+	// Wait blocks until the session is verified (claims) or ctx ends / the session expires.
+	Wait(ctx context.Context, sessionID string) (map[string]string, error)
+}

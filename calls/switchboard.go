@@ -1,0 +1,255 @@
+package calls
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/media"
+	"github.com/frontdoor-project/frontdoor/routing"
+	"github.com/frontdoor-project/frontdoor/store"
+)
+
+// Recorder receives the figures metrics are made of (implemented by metrics.Metrics).
+type Recorder interface {
+	CallFinished(agency, outcome string)
+	ObserveWait(agency string, d time.Duration)
+	ObserveTalk(agency string, d time.Duration)
+	IdentityVerification(method, result string)
+}
+
+// Agency is what the call path needs to know about one agency.
+type Agency struct {
+	ID, Name string
+	Digit    string // IVR choice
+}
+
+// Config wires a Switchboard. Every dependency is explicit.
+type Config struct {
+	Agencies     []Agency // in menu order
+	Engine       *routing.Engine
+	Now          func() time.Time
+	Dialer       AgentDialer
+	Audio        Audio
+	Bridge       func(a, b media.Endpoint) (stop func()) // media.Bridge
+	Identity     Identity                                // nil: no identity step
+	IdentityMode string                                  // off | offer | require
+	IdentityWait time.Duration
+	InterDigit   time.Duration
+	MenuTimeout  time.Duration
+	MenuRetries  int
+	MaxCalls     int // calls in progress beyond which Admit refuses (0 = no limit)
+	Store        store.Store
+	Metrics      Recorder
+	QueueLog     io.Writer // Asterisk queue_log lines; nil = none
+	Directory    Directory
+	Logger       *slog.Logger
+}
+
+// Directory tells names and roles of configured agents.
+type Directory interface {
+	Name(id string) (string, bool)
+	Skills(id string) map[string]int
+}
+
+// Switchboard owns every call in progress and the ACD engine they queue in.
+// The engine is not goroutine-safe: every engine input happens under mu.
+type Switchboard struct {
+	cfg        Config
+	log        *slog.Logger
+	identity   Identity
+	audio      Audio
+	menu       *Menu
+	menuPrompt []string
+	agencies   map[string]Agency
+
+	mu     sync.Mutex
+	eng    *routing.Engine
+	calls  map[string]*Call
+	offers map[string]context.CancelFunc // callID/agentID -> cancels the ringing
+	wake   chan struct{}
+	closed bool
+
+	events *hub
+	wg     sync.WaitGroup
+}
+
+// ErrOverloaded is returned by Admit when the node carries MaxCalls calls.
+var ErrOverloaded = errors.New("too many calls in progress")
+
+// New builds a switchboard. Run must be started for timers to fire.
+func New(cfg Config) (*Switchboard, error) {
+	if cfg.Engine == nil || cfg.Audio == nil || cfg.Dialer == nil || cfg.Store == nil {
+		return nil, fmt.Errorf("switchboard: engine, audio, dialer and store are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Bridge == nil {
+		cfg.Bridge = media.Bridge
+	}
+	if cfg.IdentityWait <= 0 {
+		cfg.IdentityWait = identityTimeoutDefault
+	}
+	if cfg.InterDigit <= 0 {
+		cfg.InterDigit = 2 * time.Second
+	}
+	if cfg.MenuTimeout <= 0 {
+		cfg.MenuTimeout = 8 * time.Second
+	}
+	if cfg.MenuRetries <= 0 {
+		cfg.MenuRetries = 3
+	}
+	if cfg.IdentityMode == "" {
+		cfg.IdentityMode = "off"
+	}
+	s := &Switchboard{
+		cfg: cfg, log: cfg.Logger, identity: cfg.Identity, audio: cfg.Audio, eng: cfg.Engine,
+		calls: map[string]*Call{}, offers: map[string]context.CancelFunc{}, wake: make(chan struct{}, 1),
+		agencies: map[string]Agency{}, events: newHub(),
+	}
+	choices := map[string]string{}
+	s.menuPrompt = []string{"menu-intro"}
+	for _, a := range cfg.Agencies {
+		s.agencies[a.ID] = a
+		if a.Digit != "" {
+			choices[a.Digit] = a.ID
+			s.menuPrompt = append(s.menuPrompt, "for", "agency-"+a.ID, "press")
+			s.menuPrompt = append(s.menuPrompt, spellDigits(a.Digit)...)
+		}
+	}
+	s.menu = NewMenu(choices)
+	return s, nil
+}
+
+func (s *Switchboard) now() time.Time { return s.cfg.Now() }
+
+// Run fires the engine's timers until ctx ends.
+func (s *Switchboard) Run(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		next, ok := s.eng.NextDeadline()
+		s.mu.Unlock()
+		d := time.Hour
+		if ok {
+			d = max(next.Sub(s.now()), 0)
+		}
+		timer.Reset(d)
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-timer.C:
+			s.mu.Lock()
+			s.apply(s.eng.Advance())
+			s.mu.Unlock()
+		}
+	}
+}
+
+func (s *Switchboard) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Inbound is a caller's answered leg handed over by an edge.
+type Inbound struct {
+	Number string // dialled
+	From   string
+	Agency string // set for a legacy agency number: skips the menu
+	Leg    CallerLeg
+}
+
+// NewCallID makes a call id that is unique and safe in URLs and SIP headers.
+func NewCallID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Admit reserves room for one more call before the edge answers it.
+func (s *Switchboard) Admit() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrOverloaded
+	}
+	if s.cfg.MaxCalls > 0 && len(s.calls) >= s.cfg.MaxCalls {
+		return ErrOverloaded
+	}
+	return nil
+}
+
+// Start takes over an answered caller leg and runs the call on its own goroutine.
+func (s *Switchboard) Start(id string, in Inbound) *Call {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &Call{ID: id, Number: in.Number, From: in.From, sb: s, leg: in.Leg, keys: newKeyBuffer(),
+		events: make(chan callEvent, 16), ctx: ctx, cancel: cancel,
+		state: StateIVR, agency: in.Agency, startedAt: s.now()}
+	in.Leg.Media().OnDTMF(c.PressKey)
+	s.mu.Lock()
+	s.calls[id] = c
+	s.mu.Unlock()
+	s.publish("call", c.Status())
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		go func() {
+			select {
+			case <-in.Leg.Done():
+				// Hang-up while in the IVR stops prompts; the queue phase watches Done itself.
+				c.mu.Lock()
+				queued := c.state == StateQueued || c.state == StateRinging || c.state == StateConnected
+				c.mu.Unlock()
+				if !queued {
+					cancel()
+				}
+			case <-ctx.Done():
+			}
+		}()
+		c.run()
+	}()
+	return c
+}
+
+// Call returns a call in progress.
+func (s *Switchboard) Call(id string) (*Call, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[id]
+	return c, ok
+}
+
+// Route tells whether number is ours: the front-door number or a legacy agency number.
+func (s *Switchboard) Agency(id string) (Agency, bool) {
+	a, ok := s.agencies[id]
+	return a, ok
+}
+
+// Close stops admitting calls and waits for calls in progress to end, or ctx.
+func (s *Switchboard) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,120 @@
+package calls
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/frontdoor-project/frontdoor/agents"
+)
+
+// AgentOnline logs an agent in: its phone registered or its softphone connected.
+// It starts not_ready unless its last stored state was ready (a restart must not
+// silently take ready agents out of service, nor put paused ones in).
+func (s *Switchboard) AgentOnline(agentID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apply(s.eng.Login(agentID))
+}
+
+// AgentOffline logs an agent out: registration expired or removed, softphone gone.
+func (s *Switchboard) AgentOffline(agentID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apply(s.eng.Logout(agentID))
+}
+
+// SetAgentState implements View: ready, not_ready (reason) or logged_out.
+func (s *Switchboard) SetAgentState(ctx context.Context, agentID, state, reason string) error {
+	if s.cfg.Directory != nil {
+		if _, ok := s.cfg.Directory.Name(agentID); !ok {
+			return fmt.Errorf("%w: %q", ErrUnknownAgent, agentID)
+		}
+	}
+	st, err := agents.ParseState(state)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadState, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch st {
+	case agents.Ready:
+		acts, err := s.eng.SetReady(agentID)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrBadState, err)
+		}
+		s.apply(acts)
+	case agents.NotReady:
+		if reason == "" {
+			reason = "break"
+		}
+		acts, err := s.eng.SetNotReady(agentID, reason)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrBadState, err)
+		}
+		s.apply(acts)
+	case agents.LoggedOut:
+		s.apply(s.eng.Logout(agentID))
+	default:
+		return fmt.Errorf("%w: %q can only be ready, not_ready or logged_out", ErrBadState, state)
+	}
+	return nil
+}
+
+// Queues implements View.
+func (s *Switchboard) Queues() []QueueStatus {
+	s.mu.Lock()
+	snaps := s.eng.Queues()
+	s.mu.Unlock()
+	out := make([]QueueStatus, 0, len(snaps))
+	for _, q := range snaps {
+		st := QueueStatus{Agency: q.ID, Name: s.agencies[q.ID].Name, Waiting: q.Waiting,
+			OldestWaitSeconds: q.OldestWait.Seconds(), Agents: map[string]int{}, Offered: q.Offered,
+			Answered: q.Answered, Abandoned: q.Abandoned, ServiceLevel: q.ServiceLevel,
+			ServiceLevelSecs: int(q.ServiceLevelTime.Seconds()), ASASeconds: q.ASA.Seconds()}
+		for _, state := range agents.States {
+			st.Agents[string(state)] = q.Agents[state]
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// Agents implements View.
+func (s *Switchboard) Agents() []AgentStatus {
+	s.mu.Lock()
+	snaps := s.eng.Agents()
+	s.mu.Unlock()
+	out := make([]AgentStatus, 0, len(snaps))
+	for _, a := range snaps {
+		st := AgentStatus{ID: a.ID, State: string(a.State), Reason: a.Reason, Since: a.Since,
+			CurrentCall: a.CallID, Agency: a.Queue, CallsToday: a.CallsTaken}
+		if s.cfg.Directory != nil {
+			st.Name, _ = s.cfg.Directory.Name(a.ID)
+			st.Skills = s.cfg.Directory.Skills(a.ID)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// Calls implements View.
+func (s *Switchboard) Calls() []CallStatus {
+	s.mu.Lock()
+	list := make([]*Call, 0, len(s.calls))
+	for _, c := range s.calls {
+		list = append(list, c)
+	}
+	s.mu.Unlock()
+	out := make([]CallStatus, 0, len(list))
+	for _, c := range list {
+		out = append(out, c.Status())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
+	return out
+}
+
+var _ View = (*Switchboard)(nil)
+
+var _ = errors.New

@@ -1,0 +1,229 @@
+package sip
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/frontdoor-project/frontdoor/store"
+)
+
+// Registration expiry bounds (RFC 3261 §10.3: we may shorten, and refuse too short with 423).
+const (
+	defaultExpires = 3600
+	minExpires     = 60
+	maxExpires     = 7200
+)
+
+// binding is where an agent's phone can be reached.
+type binding struct {
+	agentID   string
+	contact   sipmsg.Uri
+	transport string // udp | tcp
+	source    string // where REGISTER came from (used for TCP: reuse that connection)
+	expires   time.Time
+}
+
+// registrar keeps one binding per agent (the desk phone the agent logged in on).
+type registrar struct {
+	e  *Edge
+	mu sync.Mutex
+	by map[string]binding
+}
+
+func newRegistrar(e *Edge) *registrar { return &registrar{e: e, by: map[string]binding{}} }
+
+func (r *registrar) lookup(agentID string) (binding, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.by[agentID]
+	if !ok || time.Now().After(b.expires) {
+		return binding{}, false
+	}
+	return b, true
+}
+
+func (r *registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	e := r.e
+	e.count(req)
+	to := req.To()
+	if to == nil || to.Address.User == "" {
+		e.respond(tx, req, sipmsg.StatusBadRequest, "Missing To user")
+		return
+	}
+	aor := to.Address.User
+	authz := req.GetHeader("Authorization")
+	if authz == nil {
+		r.challenge(tx, req, false)
+		return
+	}
+	creds, err := ParseCredentials(authz.Value())
+	if err != nil {
+		e.respond(tx, req, sipmsg.StatusBadRequest, "Bad Authorization")
+		return
+	}
+	if err := e.nonces.Check(creds.Nonce); err != nil {
+		// Stale or foreign nonce: a fresh challenge (stale=true lets the phone retry silently).
+		r.challenge(tx, req, err == errNonceStale)
+		return
+	}
+	if !r.authorized(creds, aor, string(req.Method)) {
+		e.log.Warn("security: REGISTER refused", "user", creds.Username, "source", req.Source())
+		e.respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
+		return
+	}
+	expires := requestedExpires(req)
+	if expires > 0 && expires < minExpires {
+		e.respond(tx, req, sipmsg.StatusIntervalToBrief, "Interval Too Brief", sipmsg.NewHeader("Min-Expires", strconv.Itoa(minExpires)))
+		return
+	}
+	expires = min(expires, maxExpires)
+	contact := req.Contact()
+	if contact == nil {
+		// A query for current bindings.
+		r.reply(tx, req, aor)
+		return
+	}
+	if contact.Address.Wildcard || expires == 0 {
+		r.remove(aor)
+		r.reply(tx, req, aor)
+		return
+	}
+	b := binding{agentID: aor, contact: *contact.Address.Clone(), transport: strings.ToLower(req.Transport()),
+		source: req.Source(), expires: time.Now().Add(time.Duration(expires) * time.Second)}
+	r.mu.Lock()
+	_, was := r.by[aor]
+	r.by[aor] = b
+	r.mu.Unlock()
+	if e.cfg.Store != nil {
+		reg := store.Registration{AgentID: aor, Contact: b.contact.String(), Transport: b.transport, Source: b.source, Expires: b.expires}
+		if err := e.cfg.Store.PutRegistration(context.Background(), reg); err != nil {
+			e.log.Error("store registration", "agent", aor, "err", err)
+		}
+	}
+	if !was && e.cfg.Presence != nil {
+		e.cfg.Presence.AgentOnline(aor)
+	}
+	r.reply(tx, req, aor)
+}
+
+// authorized checks the digest response; unknown users are checked against a fake
+// HA1 so they cost the same and get the same 403 as a wrong password.
+func (r *registrar) authorized(c Credentials, aor, method string) bool {
+	ha1, known := r.e.cfg.Credentials.HA1(c.Username, r.e.cfg.Realm, strings.ToUpper(c.Algorithm))
+	want, err := ExpectedResponse(c, method, ha1)
+	ok := err == nil && ResponseMatches(c.Response, want)
+	return ok && known && c.Username == aor && c.Realm == r.e.cfg.Realm
+}
+
+func (r *registrar) challenge(tx sipmsg.ServerTransaction, req *sipmsg.Request, stale bool) {
+	res := sipmsg.NewResponseFromRequest(req, sipmsg.StatusUnauthorized, "Unauthorized", nil)
+	for _, ch := range Challenges(r.e.cfg.Realm, r.e.nonces.Issue()) {
+		if stale {
+			ch += ", stale=true"
+		}
+		res.AppendHeader(sipmsg.NewHeader("WWW-Authenticate", ch))
+	}
+	if err := tx.Respond(res); err != nil {
+		r.e.log.Debug("sip respond 401", "err", err)
+	}
+}
+
+func (r *registrar) reply(tx sipmsg.ServerTransaction, req *sipmsg.Request, aor string) {
+	res := sipmsg.NewResponseFromRequest(req, sipmsg.StatusOK, "OK", nil)
+	if b, ok := r.lookup(aor); ok {
+		left := int(time.Until(b.expires).Seconds())
+		res.AppendHeader(sipmsg.NewHeader("Contact", "<"+b.contact.String()+">;expires="+strconv.Itoa(left)))
+	}
+	res.AppendHeader(sipmsg.NewHeader("Date", time.Now().UTC().Format(time.RFC1123)))
+	if err := tx.Respond(res); err != nil {
+		r.e.log.Debug("sip respond 200 REGISTER", "err", err)
+	}
+}
+
+func requestedExpires(req *sipmsg.Request) int {
+	if c := req.Contact(); c != nil {
+		if v, ok := c.Params.Get("expires"); ok {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				return n
+			}
+		}
+	}
+	if h := req.GetHeader("Expires"); h != nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return defaultExpires
+}
+
+func (r *registrar) remove(aor string) {
+	r.mu.Lock()
+	_, was := r.by[aor]
+	delete(r.by, aor)
+	r.mu.Unlock()
+	if r.e.cfg.Store != nil {
+		if err := r.e.cfg.Store.DeleteRegistration(context.Background(), aor); err != nil {
+			r.e.log.Error("store unregister", "agent", aor, "err", err)
+		}
+	}
+	if was && r.e.cfg.Presence != nil {
+		r.e.cfg.Presence.AgentOffline(aor)
+	}
+}
+
+// expireLoop logs agents out when their phone stops refreshing its registration.
+func (r *registrar) expireLoop(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			var gone []string
+			r.mu.Lock()
+			for id, b := range r.by {
+				if now.After(b.expires) {
+					gone = append(gone, id)
+				}
+			}
+			r.mu.Unlock()
+			for _, id := range gone {
+				r.remove(id)
+			}
+		}
+	}
+}
+
+// restore brings back unexpired registrations after a restart.
+func (r *registrar) restore(ctx context.Context) error {
+	if r.e.cfg.Store == nil {
+		return nil
+	}
+	regs, err := r.e.cfg.Store.Registrations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, reg := range regs {
+		if time.Now().After(reg.Expires) {
+			continue
+		}
+		var uri sipmsg.Uri
+		if err := sipmsg.ParseUri(reg.Contact, &uri); err != nil {
+			r.e.log.Warn("stored registration unreadable", "agent", reg.AgentID, "err", err)
+			continue
+		}
+		r.mu.Lock()
+		r.by[reg.AgentID] = binding{agentID: reg.AgentID, contact: uri, transport: reg.Transport, source: reg.Source, expires: reg.Expires}
+		r.mu.Unlock()
+		if r.e.cfg.Presence != nil {
+			r.e.cfg.Presence.AgentOnline(reg.AgentID)
+		}
+	}
+	return nil
+}
