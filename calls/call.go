@@ -40,18 +40,18 @@ type Call struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu         sync.Mutex
-	state      State
-	agency     string
-	agent      string
-	outcome    string
-	identity   map[string]string
+	mu       sync.Mutex
+	state    State
+	agency   string
+	agent    string
+	outcome  string
+	identity map[string]string
 	// identitySession and identityCode of the verification step, if one ran.
 	identitySession, identityCode string
-	startedAt  time.Time
-	queuedAt   time.Time
-	answeredAt time.Time
-	endedAt    time.Time
+	startedAt                     time.Time
+	queuedAt                      time.Time
+	answeredAt                    time.Time
+	endedAt                       time.Time
 }
 
 // to moves the call to a new state, refusing moves the table does not allow.

@@ -75,9 +75,9 @@ type Edge struct {
 	reg    *registrar
 	// byDialog maps a caller's dialog id to its *calls.Call (INFO DTMF matching).
 	byDialog sync.Map
-	udp    net.PacketConn
-	tcp    net.Listener
-	port   int
+	udp      net.PacketConn
+	tcp      net.Listener
+	port     int
 }
 
 // New binds the listeners (so the address is known at once) but serves nothing yet.

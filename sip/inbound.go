@@ -178,7 +178,7 @@ type sipLeg struct {
 var _ calls.CallerLeg = (*sipLeg)(nil)
 
 func (l *sipLeg) Media() media.Endpoint { return l.rtp }
-func (l *sipLeg) Done() <-chan struct{}  { return l.done }
+func (l *sipLeg) Done() <-chan struct{} { return l.done }
 
 // watch ends the leg when the dialog ends (BYE, CANCEL) or the media dies (RTP timeout).
 func (l *sipLeg) watch() {
