@@ -1,0 +1,35 @@
+# frontdoor — quick start: `make run`, `make test`. See README.md.
+GO      ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: all build run test bench fuzz prompts clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/frontdoor ./cmd/frontdoor
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/fdwallet ./cmd/fdwallet
+
+# Runs the platform on the demo config with the store in ./data.
+run: build
+	./bin/frontdoor serve -config config/demo.yaml -data ./data
+
+# Every test: unit, integration, real SIP peers (sipp, baresip), interop, fuzz smoke.
+test:
+	./scripts/test.sh
+
+# Benchmarks, printing their figures.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...
+
+# Longer fuzzing of every parser of outside input (FUZZTIME per target).
+fuzz:
+	FUZZTIME=$${FUZZTIME:-60s} ./scripts/fuzz.sh
+
+# Regenerates the prompt audio (needs espeak-ng and sox); the results are committed.
+prompts:
+	./media/prompts/gen.sh
+
+clean:
+	rm -rf bin
