@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/agents"
+	"github.com/frontdoor-project/frontdoor/calls"
+	"github.com/frontdoor-project/frontdoor/config"
+	"github.com/frontdoor-project/frontdoor/dashboard"
+	"github.com/frontdoor-project/frontdoor/identity"
+	"github.com/frontdoor-project/frontdoor/metrics"
+	"github.com/frontdoor-project/frontdoor/store"
+)
+
+// The adapters below let packages meet through the narrow interfaces each one
+// declares, so no package has to import another just for its types.
+
+// directory serves the agents directory to the call path, the SIP registrar and the API.
+type directory struct{ *agents.Directory }
+
+func directoryOf(cfg *config.Config) directory {
+	profiles := make([]agents.Profile, 0, len(cfg.Agents))
+	for _, a := range cfg.Agents {
+		profiles = append(profiles, agents.Profile{ID: a.ID, Name: a.Name, Role: agents.Role(a.Role), Skills: a.Skills, PasswordHash: a.Password})
+	}
+	return directory{agents.NewDirectory(profiles, agents.WithRealm(cfg.SIP.Realm))}
+}
+
+func (d directory) Name(id string) (string, bool) {
+	p, ok := d.Get(id)
+	return p.Name, ok
+}
+
+func (d directory) Skills(id string) map[string]int {
+	p, _ := d.Get(id)
+	return p.Skills
+}
+
+func (d directory) Role(id string) (string, bool) {
+	p, ok := d.Get(id)
+	return string(p.Role), ok
+}
+
+// dialerRef breaks the construction cycle switchboard -> dialer -> edge -> switchboard.
+type dialerRef struct {
+	mu sync.RWMutex
+	d  calls.AgentDialer
+}
+
+func (r *dialerRef) set(d calls.AgentDialer) {
+	r.mu.Lock()
+	r.d = d
+	r.mu.Unlock()
+}
+
+func (r *dialerRef) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.AgentLeg, error) {
+	r.mu.RLock()
+	d := r.d
+	r.mu.RUnlock()
+	if d == nil {
+		return nil, errors.New("no agent dialer yet")
+	}
+	return d.Dial(ctx, agentID, o)
+}
+
+// newIdentity builds the verifier from the config; nil when identity is off.
+func newIdentity(cfg *config.Config, st store.Store, m *metrics.Metrics, log *slog.Logger) (*identity.Service, error) {
+	if cfg.Identity.Mode == config.ModeOff && len(cfg.Identity.Issuers) == 0 {
+		return nil, nil
+	}
+	var issuers []identity.IssuerKeys
+	for _, is := range cfg.Identity.Issuers {
+		keys, err := identity.LoadIssuer(is.Iss, cfg.Resolve(is.JWKSFile))
+		if err != nil {
+			return nil, fmt.Errorf("identity issuer %s: %w", is.Iss, err)
+		}
+		issuers = append(issuers, keys)
+	}
+	return identity.NewService(identity.ServiceConfig{
+		VerifierID: cfg.Identity.VerifierID, Issuers: issuers, Claims: cfg.Identity.Claims,
+		StatusListAllowed: cfg.Identity.StatusListAllowed,
+		Audit: func(e identity.AuditEntry) {
+			rec := store.AuditRecord{Time: e.Time, Kind: "identity." + e.Method, CallID: e.CallID, Result: e.Result,
+				Reason: e.Reason, Issuer: e.Issuer, Digest: e.Digest, Detail: e.Detail}
+			if err := st.AppendAudit(context.Background(), rec); err != nil {
+				log.Error("audit", "err", err)
+			}
+		},
+		Observe: m.IdentityVerification,
+		Logger:  log,
+	})
+}
+
+// identityBridge is the identity service as the IVR (Start, Wait) and the HTTP
+// edge (NewSession, ByCode, Present) use it. It remembers which sessions the IVR
+// opened so a presentation posted for one counts as a phone-code verification.
+type identityBridge struct {
+	s     *identity.Service
+	phone sync.Map // session id -> struct{}
+}
+
+func (b *identityBridge) Start(ctx context.Context, callID, from string) (string, string, error) {
+	sess, err := b.s.NewSession(callID, identity.WithCaller(from))
+	if err != nil {
+		return "", "", err
+	}
+	b.phone.Store(sess.ID, struct{}{})
+	time.AfterFunc(identity.DefaultTTL+time.Minute, func() { b.phone.Delete(sess.ID) })
+	return sess.ID, sess.Code, nil
+}
+
+func (b *identityBridge) Wait(ctx context.Context, id string) (map[string]string, error) {
+	return b.s.Wait(ctx, id)
+}
+
+func (b *identityBridge) session(sess identity.Session) dashboard.IdentitySession {
+	return dashboard.IdentitySession{ID: sess.ID, Nonce: sess.Nonce, Aud: sess.Aud, Code: sess.Code,
+		ExpiresAt: sess.ExpiresAt, CallID: sess.CallID, Claims: b.s.ClaimNames()}
+}
+
+func (b *identityBridge) NewSession(callID string) (dashboard.IdentitySession, error) {
+	sess, err := b.s.NewSession(callID)
+	if err != nil {
+		return dashboard.IdentitySession{}, err
+	}
+	return b.session(sess), nil
+}
+
+func (b *identityBridge) ByCode(code string) (dashboard.IdentitySession, bool) {
+	sess, ok := b.s.ByCode(code)
+	if !ok {
+		return dashboard.IdentitySession{}, false
+	}
+	return b.session(sess), true
+}
+
+func (b *identityBridge) Present(ctx context.Context, id string, body []byte, _ string) (map[string]string, error) {
+	method := identity.MethodWeb
+	if _, ok := b.phone.Load(id); ok {
+		method = identity.MethodPhoneCode
+	}
+	c, err := b.s.Present(ctx, id, body, method)
+	if err != nil {
+		var r *identity.Refusal
+		if errors.As(err, &r) {
+			return nil, &dashboard.IdentityRefusal{Code: r.Code, Detail: r.Detail}
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// cdrSource serves stored CDRs to the API.
+type cdrSource struct{ st store.Store }
+
+func (c cdrSource) CDRs(ctx context.Context, since time.Time) ([]dashboard.CDR, error) {
+	list, err := c.st.CDRs(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dashboard.CDR, len(list))
+	for i, r := range list {
+		out[i] = dashboard.CDR(r)
+	}
+	return out, nil
+}
+
+// metricsSnapshot feeds the scrape-time gauges.
+func (n *Node) metricsSnapshot() metrics.Snapshot {
+	qs := n.sb.Queues()
+	snap := metrics.Snapshot{ActiveCalls: len(n.sb.Calls())}
+	for _, q := range qs {
+		snap.Queues = append(snap.Queues, metrics.QueueGauge{Agency: q.Agency, Waiting: q.Waiting,
+			OldestWait: q.OldestWaitSeconds, AgentsByState: q.Agents})
+	}
+	return snap
+}
+
+// dashIdentity hands the bridge to the HTTP edge; a nil interface when identity is off.
+func dashIdentity(b *identityBridge) dashboard.Identity {
+	if b == nil {
+		return nil
+	}
+	return b
+}

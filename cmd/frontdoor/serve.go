@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/calls"
+	"github.com/frontdoor-project/frontdoor/config"
+	"github.com/frontdoor-project/frontdoor/dashboard"
+	"github.com/frontdoor-project/frontdoor/media"
+	"github.com/frontdoor-project/frontdoor/metrics"
+	"github.com/frontdoor-project/frontdoor/routing"
+	"github.com/frontdoor-project/frontdoor/sip"
+	"github.com/frontdoor-project/frontdoor/store"
+)
+
+// drainTimeout bounds how long SIGTERM waits for calls in progress.
+const drainTimeout = 30 * time.Second
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (default: the embedded demo config)")
+	dataDir := fs.String("data", "./data", "directory of the embedded store")
+	logLevel := fs.String("log-level", "info", "debug | info | warn | error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "serve: bad -log-level: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	node, err := build(ctx, cfg, *dataDir, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 1
+	}
+	defer node.Close()
+	node.PrintWelcome(stdout)
+	if err := node.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Demo()
+	}
+	return config.Load(path)
+}
+
+// Node is one running frontdoor: every part wired together.
+type Node struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	store   *store.Bolt
+	qlog    *os.File
+	sb      *calls.Switchboard
+	edge    *sip.Edge
+	http    *http.Server
+	httpLn  net.Listener
+	metrics *metrics.Metrics
+}
+
+// build wires a node; the listeners are bound when it returns.
+func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Logger) (*Node, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	st, err := store.Open(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, store: st}
+	ok := false
+	defer func() {
+		if !ok {
+			n.Close()
+		}
+	}()
+	if n.qlog, err = os.OpenFile(filepath.Join(dataDir, "queue_log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640); err != nil {
+		return nil, fmt.Errorf("queue_log: %w", err)
+	}
+	agencyIDs := make([]string, 0, len(cfg.Agencies))
+	for _, a := range cfg.Agencies {
+		agencyIDs = append(agencyIDs, a.ID)
+	}
+	n.metrics = metrics.New(agencyIDs)
+	dir := directoryOf(cfg)
+
+	rcfg, err := routingConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := routing.NewEngine(rcfg, wallClock{}, time.Now().UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("routing: %w", err)
+	}
+	audio, err := newAudio(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	idsvc, err := newIdentity(cfg, st, n.metrics, log)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := cfg.RTPPortRange()
+	ports := media.NewPortPool(cfg.Media.AdvertiseIP, lo, hi)
+	rtpStats := &media.Stats{}
+	n.metrics.SetRTPSource(rtpStats.Packets)
+
+	dialer := &dialerRef{}
+	scfg := calls.Config{
+		Engine: eng, Dialer: dialer, Audio: audio, Store: st, Metrics: n.metrics, QueueLog: n.qlog,
+		Directory: dir, Logger: log, IdentityMode: cfg.Identity.Mode,
+		IdentityWait: time.Duration(cfg.Identity.WaitSeconds) * time.Second,
+		InterDigit:   time.Duration(cfg.IVR.InterdigitTimeoutMS) * time.Millisecond,
+		MenuTimeout:  time.Duration(cfg.IVR.MenuTimeoutSeconds) * time.Second,
+		MenuRetries:  cfg.IVR.MenuRetries, MaxCalls: cfg.SIP.MaxCalls,
+	}
+	var idb *identityBridge
+	if idsvc != nil {
+		idb = &identityBridge{s: idsvc}
+		scfg.Identity = idb
+	}
+	for _, a := range cfg.Agencies {
+		scfg.Agencies = append(scfg.Agencies, calls.Agency{ID: a.ID, Name: a.Name, Digit: a.Digit})
+	}
+	if n.sb, err = calls.New(scfg); err != nil {
+		return nil, err
+	}
+	n.metrics.SetSource(n.metricsSnapshot)
+
+	numbers := map[string]string{}
+	for _, a := range cfg.Agencies {
+		for _, num := range a.Numbers {
+			numbers[num] = a.ID
+		}
+	}
+	n.edge, err = sip.New(sip.Config{
+		Addr: cfg.Listen.SIP, AdvertiseIP: cfg.Media.AdvertiseIP, Number: cfg.Number, Numbers: numbers,
+		Realm: cfg.SIP.Realm, Credentials: dir, Switchboard: n.sb, Presence: n.sb, Ports: ports,
+		RTPTimeout: time.Duration(cfg.Media.RTPTimeoutSeconds) * time.Second, RTPStats: rtpStats,
+		Store: st, Metrics: n.metrics, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	dialer.set(n.edge)
+
+	dash, err := dashboard.New(dashboard.Config{
+		View: n.sb, Directory: dir, CDRs: cdrSource{st}, Identity: dashIdentity(idb),
+		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n.httpLn, err = net.Listen("tcp", cfg.Listen.HTTP); err != nil {
+		return nil, fmt.Errorf("http listen %s: %w", cfg.Listen.HTTP, err)
+	}
+	n.http = &http.Server{Handler: dash, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	ok = true
+	return n, nil
+}
+
+// Run serves until ctx ends, then drains: new calls get 503, calls in progress
+// finish (up to drainTimeout), then everything closes.
+func (n *Node) Run(ctx context.Context) error {
+	runCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go n.sb.Run(runCtx)
+	errc := make(chan error, 2)
+	go func() { errc <- n.edge.Serve(runCtx) }()
+	go func() {
+		if err := n.http.Serve(n.httpLn); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	}
+	n.log.Info("draining: new calls refused, waiting for calls in progress")
+	dctx, dcancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer dcancel()
+	if err := n.sb.Close(dctx); err != nil {
+		n.log.Warn("drain timed out", "err", err)
+	}
+	n.http.Shutdown(dctx)
+	return nil
+}
+
+// Close releases the store and files.
+func (n *Node) Close() {
+	if n.store != nil {
+		n.store.Close()
+	}
+	if n.qlog != nil {
+		n.qlog.Close()
+	}
+}
+
+// PrintWelcome tells the operator where everything is.
+func (n *Node) PrintWelcome(w io.Writer) {
+	host := "http://" + n.httpLn.Addr().String()
+	fmt.Fprintf(w, "frontdoor %s\n", version)
+	fmt.Fprintf(w, "  SIP (UDP+TCP):   sip:%s@%s\n", n.cfg.Number, n.edge.Addr())
+	for _, a := range n.cfg.Agencies {
+		if len(a.Numbers) > 0 {
+			fmt.Fprintf(w, "                   sip:%s@%s  (%s, direct)\n", a.Numbers[0], n.edge.Addr(), a.Name)
+		}
+	}
+	fmt.Fprintf(w, "  Dashboard:       %s/\n", host)
+	fmt.Fprintf(w, "  Agent softphone: %s/agent\n", host)
+	fmt.Fprintf(w, "  Web caller:      %s/call\n", host)
+	fmt.Fprintf(w, "  Metrics:         %s/metrics\n", host)
+	fmt.Fprintf(w, "  API:             %s/api/v1/queues\n", host)
+	fmt.Fprintf(w, "  Agents' phones register as sip:<agent-id>@%s (realm %q)\n", n.edge.Addr(), n.cfg.SIP.Realm)
+	fmt.Fprintf(w, "  Verify a call's caller: bin/fdwallet present -wallet data/demo-wallet.json -server %s -code <code heard>\n", host)
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
