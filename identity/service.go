@@ -1,0 +1,249 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/identity/statuslist"
+)
+
+// Claims are the verified claims kept with a call: only the configured
+// names, as strings (birthdate exactly as the issuer wrote it).
+type Claims map[string]string
+
+// DefaultClaims are kept when ServiceConfig.Claims is empty.
+var DefaultClaims = []string{"given_name", "family_name", "birthdate"}
+
+// Verification methods, for audit records and metrics.
+const (
+	MethodPhoneCode = "phone-code"
+	MethodWeb       = "web"
+	MethodPush      = "push"
+)
+
+// ResultVerified is the Observe result of an accepted presentation; refused
+// ones report their refusal code.
+const ResultVerified = "verified"
+
+// AuditEntry records one presentation attempt. It never holds the
+// presentation or claim values.
+type AuditEntry struct {
+	Time      time.Time
+	SessionID string
+	CallID    string
+	Method    string
+	Result    string // "verified" or "refused"
+	Reason    string // refusal code; empty when verified
+	Detail    string
+	Issuer    string
+	Digest    string // hex SHA-256 of the issuer-signed JWT
+}
+
+// ServiceConfig configures a Service.
+type ServiceConfig struct {
+	VerifierID string // the KB-JWT aud
+	Issuers    []IssuerKeys
+	Claims     []string // kept claims; empty: DefaultClaims
+	VCTs       []string // accepted credential types; empty: any
+	TTL        time.Duration
+	// MaxAttempts is how many refused presentations a session takes before
+	// it closes (default 5); retries let a citizen fix a wrong disclosure.
+	MaxAttempts int
+	// MaxSessions bounds the live sessions (default 10000).
+	MaxSessions       int
+	Clock             func() time.Time
+	HTTPClient        *http.Client // status lists and push; nil: 5 s timeout client
+	StatusListAllowed []string     // URL prefixes status lists may be fetched from
+	StatusListTTL     time.Duration
+	Push              *PushConfig
+	Audit             func(AuditEntry)
+	Observe           func(method, result string)
+	Logger            *slog.Logger
+}
+
+// DefaultTTL is a session's lifetime.
+const DefaultTTL = 5 * time.Minute
+
+// Service runs verification sessions. It is safe for concurrent use.
+type Service struct {
+	verifier *Verifier
+	sessions *sessions
+	aud      string
+	claims   []string
+	push     *pusher
+	audit    func(AuditEntry)
+	observe  func(method, result string)
+	log      *slog.Logger
+	clock    func() time.Time
+}
+
+// NewService checks cfg and builds a Service.
+func NewService(cfg ServiceConfig) (*Service, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = DefaultTTL
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = 10000
+	}
+	if len(cfg.Claims) == 0 {
+		cfg.Claims = DefaultClaims
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	fetcher, err := statuslist.NewFetcher(statuslist.FetcherConfig{
+		Client: cfg.HTTPClient, Allowed: cfg.StatusListAllowed, Clock: cfg.Clock, TTL: cfg.StatusListTTL,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	v, err := NewVerifier(VerifierConfig{Audience: cfg.VerifierID, Issuers: cfg.Issuers, VCTs: cfg.VCTs, Clock: cfg.Clock, Status: fetcher})
+	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	s := &Service{
+		verifier: v,
+		sessions: &sessions{ttl: cfg.TTL, clock: cfg.Clock, maxLive: cfg.MaxSessions, maxAttempts: cfg.MaxAttempts,
+			byID: map[string]*sessionEntry{}, byCode: map[string]*sessionEntry{}},
+		aud:     cfg.VerifierID,
+		claims:  append([]string(nil), cfg.Claims...),
+		audit:   cfg.Audit,
+		observe: cfg.Observe,
+		log:     cfg.Logger,
+		clock:   cfg.Clock,
+	}
+	if cfg.Push != nil && cfg.Push.URL != "" {
+		s.push = &pusher{url: cfg.Push.URL, client: cfg.HTTPClient, log: cfg.Logger}
+	}
+	return s, nil
+}
+
+// ClaimNames are the claims a wallet is asked to disclose.
+func (s *Service) ClaimNames() []string { return append([]string(nil), s.claims...) }
+
+// SessionOption adjusts NewSession.
+type SessionOption func(*sessionOptions)
+
+type sessionOptions struct{ caller string }
+
+// WithCaller names the calling number, so a configured push webhook can
+// offer the session to the citizen's wallet app.
+func WithCaller(number string) SessionOption {
+	return func(o *sessionOptions) { o.caller = number }
+}
+
+// NewSession opens a verification session for a call (callID may be empty
+// for a web session).
+func (s *Service) NewSession(callID string, opts ...SessionOption) (Session, error) {
+	var o sessionOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	sess, err := s.sessions.create(callID, s.aud)
+	if err != nil {
+		return Session{}, fmt.Errorf("identity: new session: %w", err)
+	}
+	if s.push != nil && o.caller != "" {
+		s.push.send(sess, o.caller)
+	}
+	return sess, nil
+}
+
+// ByCode finds the live, unanswered session a code was read out for.
+func (s *Service) ByCode(code string) (Session, bool) {
+	return s.sessions.byCodeLive(code)
+}
+
+// Present verifies a presentation for a session. method is one of the
+// Method constants (it labels audit and metrics). The error is a *Refusal.
+func (s *Service) Present(ctx context.Context, sessionID string, presentation []byte, method string) (Claims, error) {
+	sess, r := s.sessions.begin(sessionID)
+	if r != nil {
+		s.record(sess, method, Verified{}, r)
+		return nil, r
+	}
+	got, err := s.verifier.Verify(ctx, presentation, sess.Nonce)
+	if err != nil {
+		r, ok := AsRefusal(err)
+		if !ok {
+			r = refuse(CodeMalformed, "%v", err)
+		}
+		s.sessions.finish(sessionID, nil, r)
+		s.record(sess, method, got, r)
+		return nil, r
+	}
+	claims := s.keep(got.Claims)
+	s.sessions.finish(sessionID, claims, nil)
+	s.record(sess, method, got, nil)
+	return claims, nil
+}
+
+// keep copies the configured claims, as strings; objects and arrays are
+// left out because a call record holds flat values.
+func (s *Service) keep(all map[string]any) Claims {
+	out := Claims{}
+	for _, name := range s.claims {
+		switch v := all[name].(type) {
+		case string:
+			out[name] = v
+		case float64:
+			out[name] = strconv.FormatFloat(v, 'f', -1, 64)
+		case bool:
+			out[name] = strconv.FormatBool(v)
+		}
+	}
+	return out
+}
+
+func (s *Service) record(sess Session, method string, got Verified, r *Refusal) {
+	e := AuditEntry{Time: s.clock(), SessionID: sess.ID, CallID: sess.CallID, Method: method,
+		Result: ResultVerified, Issuer: got.Issuer, Digest: got.Digest}
+	result := ResultVerified
+	if r != nil {
+		e.Result, e.Reason, e.Detail = "refused", r.Code, r.Detail
+		result = r.Code
+	}
+	s.log.Info("identity presentation", "session", sess.ID, "call", sess.CallID, "method", method,
+		"result", e.Result, "reason", e.Reason, "issuer", e.Issuer, "digest", e.Digest)
+	if s.audit != nil {
+		s.audit(e)
+	}
+	if s.observe != nil {
+		s.observe(method, result)
+	}
+}
+
+// Wait blocks until the session holds a verified presentation (its claims
+// are returned), or ends without one: expired (session_expired), closed
+// after too many refusals (the last refusal), or ctx done. Refused
+// attempts do not end the wait: the citizen may try again.
+func (s *Service) Wait(ctx context.Context, sessionID string) (Claims, error) {
+	for {
+		e, claims, err, finished := s.sessions.outcome(sessionID)
+		if finished {
+			return claims, err
+		}
+		timer := time.NewTimer(e.ExpiresAt.Sub(s.clock()))
+		select {
+		case <-e.done:
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, fmt.Errorf("identity: waiting for session %s: %w", sessionID, ctx.Err())
+		}
+		timer.Stop()
+	}
+}

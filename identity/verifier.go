@@ -1,0 +1,366 @@
+package identity
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/frontdoor-project/frontdoor/identity/sdjwt"
+	"github.com/frontdoor-project/frontdoor/identity/statuslist"
+)
+
+// Skew is the clock tolerance for exp, nbf and the KB-JWT's iat.
+const Skew = 60 * time.Second
+
+// notDisclosable are claims SD-JWT VC forbids to hide: the verifier needs
+// them in the clear, and a disclosure carrying one is an attempt to smuggle
+// it past the plain-claim checks.
+var notDisclosable = map[string]bool{
+	"iss": true, "nbf": true, "exp": true, "cnf": true, "vct": true, "vct#integrity": true, "status": true,
+}
+
+// VerifierConfig configures a Verifier.
+type VerifierConfig struct {
+	// Audience is the KB-JWT aud a presentation must name (verifier_id).
+	Audience string
+	Issuers  []IssuerKeys
+	// VCTs, when not empty, are the only credential types accepted.
+	VCTs   []string
+	Clock  func() time.Time
+	Status *statuslist.Fetcher
+}
+
+// Verifier checks SD-JWT VC presentations. It is safe for concurrent use.
+type Verifier struct {
+	aud     string
+	issuers map[string][]jose.JSONWebKey
+	vcts    map[string]bool
+	clock   func() time.Time
+	status  *statuslist.Fetcher
+}
+
+// Verified is what a presentation proved. On refusal Issuer and Digest are
+// filled as far as the presentation got, for the audit record.
+type Verified struct {
+	Issuer string
+	VCT    string
+	// Digest is the hex SHA-256 of the issuer-signed JWT: it identifies the
+	// credential in audit records without storing it.
+	Digest string
+	Claims map[string]any
+}
+
+// NewVerifier builds a Verifier.
+func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
+	if cfg.Audience == "" {
+		return nil, errors.New("verifier: audience (verifier_id) is empty")
+	}
+	v := &Verifier{aud: cfg.Audience, issuers: map[string][]jose.JSONWebKey{}, clock: cfg.Clock, status: cfg.Status}
+	if v.clock == nil {
+		v.clock = time.Now
+	}
+	for _, is := range cfg.Issuers {
+		if is.Issuer == "" {
+			return nil, errors.New("verifier: issuer with empty iss")
+		}
+		if _, dup := v.issuers[is.Issuer]; dup {
+			return nil, fmt.Errorf("verifier: issuer %s configured twice", is.Issuer)
+		}
+		v.issuers[is.Issuer] = is.Keys.Keys
+	}
+	if len(cfg.VCTs) > 0 {
+		v.vcts = map[string]bool{}
+		for _, t := range cfg.VCTs {
+			v.vcts[t] = true
+		}
+	}
+	return v, nil
+}
+
+// Verify checks a presentation against a session's nonce. The returned
+// error is always a *Refusal.
+func (v *Verifier) Verify(ctx context.Context, presentation []byte, nonce string) (Verified, error) {
+	var out Verified
+	p, err := sdjwt.Split(strings.TrimSpace(string(presentation)))
+	if err != nil {
+		return out, refuse(CodeMalformed, "%v", err)
+	}
+	sum := sha256.Sum256([]byte(p.IssuerJWT))
+	out.Digest = hex.EncodeToString(sum[:])
+
+	payload, cnf, err := v.issuerJWT(p.IssuerJWT, &out)
+	if err != nil {
+		return out, err
+	}
+	if err := v.keyBinding(p, cnf, nonce); err != nil {
+		return out, err
+	}
+	if err := checkTopLevelDisclosures(payload, p.Disclosures); err != nil {
+		return out, err
+	}
+	claims, err := sdjwt.Resolve(payload, p.Disclosures)
+	if err != nil {
+		return out, refuse(CodeBadDisclosure, "%v", err)
+	}
+	if err := v.checkStatus(ctx, out.Issuer, payload); err != nil {
+		return out, err
+	}
+	out.Claims = claims
+	return out, nil
+}
+
+// issuerJWT checks the issuer-signed JWT: header, issuer, signature,
+// validity times, vct, _sd_alg, and returns its payload and the holder key.
+func (v *Verifier) issuerJWT(jwt string, out *Verified) (map[string]any, jose.JSONWebKey, error) {
+	var cnf jose.JSONWebKey
+	h, err := sdjwt.DecodeHeader(jwt)
+	if err != nil {
+		return nil, cnf, refuse(CodeMalformed, "%v", err)
+	}
+	if !typIs(h.Typ, sdjwt.TypVC) && !typIs(h.Typ, sdjwt.TypVCLegacy) {
+		return nil, cnf, refuse(CodeBadTyp, "issuer-signed JWT typ %q, want %q", h.Typ, sdjwt.TypVC)
+	}
+	if !sdjwt.IsAllowedAlg(h.Alg) {
+		return nil, cnf, refuse(CodeBadAlg, "issuer-signed JWT alg %q, want ES256 or EdDSA", h.Alg)
+	}
+	// The payload is read before the signature check only to learn iss; it
+	// is the same segment the signature covers, so once that verifies the
+	// decoded claims are trusted without decoding them again.
+	payload, err := sdjwt.DecodePayload(jwt)
+	if err != nil {
+		return nil, cnf, refuse(CodeMalformed, "%v", err)
+	}
+	iss, ok := payload["iss"].(string)
+	if !ok || iss == "" {
+		return nil, cnf, refuse(CodeMalformed, "no iss claim")
+	}
+	out.Issuer = iss
+	keys, ok := v.issuers[iss]
+	if !ok {
+		return nil, cnf, refuse(CodeUnknownIssuer, "issuer %q is not trusted", iss)
+	}
+	var candidates []jose.JSONWebKey
+	for _, k := range keys {
+		if h.Kid == "" || k.KeyID == h.Kid {
+			candidates = append(candidates, k)
+		}
+	}
+	if len(candidates) == 0 {
+		return nil, cnf, refuse(CodeBadSignature, "issuer %q has no key with kid %q", iss, h.Kid)
+	}
+	if _, err := sdjwt.Verify(jwt, h.Alg, candidates); err != nil {
+		return nil, cnf, refuse(CodeBadSignature, "issuer-signed JWT: %v", err)
+	}
+	if err := v.checkTimes(payload); err != nil {
+		return nil, cnf, err
+	}
+	vct, ok := payload["vct"].(string)
+	if !ok || vct == "" {
+		return nil, cnf, refuse(CodeMalformed, "no vct claim")
+	}
+	out.VCT = vct
+	if v.vcts != nil && !v.vcts[vct] {
+		return nil, cnf, refuse(CodeBadVCT, "credential type %q is not accepted", vct)
+	}
+	if alg, present := payload[sdjwt.KeySDAlg]; present && alg != sdjwt.HashAlg {
+		return nil, cnf, refuse(CodeBadDisclosure, "_sd_alg %v is not supported, only %s", alg, sdjwt.HashAlg)
+	}
+	cnf, err = holderKey(payload)
+	if err != nil {
+		return nil, cnf, err
+	}
+	return payload, cnf, nil
+}
+
+// checkTopLevelDisclosures refuses a top-level disclosure of a claim that
+// SD-JWT VC requires in the clear.
+func checkTopLevelDisclosures(payload map[string]any, raws []string) error {
+	top, _ := payload[sdjwt.KeySD].([]any)
+	if len(top) == 0 {
+		return nil
+	}
+	digests := make(map[string]bool, len(top))
+	for _, d := range top {
+		if s, ok := d.(string); ok {
+			digests[s] = true
+		}
+	}
+	for _, raw := range raws {
+		if !digests[sdjwt.Hash(raw)] {
+			continue
+		}
+		d, err := sdjwt.ParseDisclosure(raw)
+		if err != nil {
+			return refuse(CodeBadDisclosure, "%v", err)
+		}
+		if notDisclosable[d.Name] {
+			return refuse(CodeBadDisclosure, "claim %q must not be selectively disclosed", d.Name)
+		}
+	}
+	return nil
+}
+
+func (v *Verifier) checkTimes(payload map[string]any) error {
+	now := v.clock()
+	iat, ok, err := numericDate(payload, "iat")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return refuse(CodeMalformed, "no iat claim")
+	}
+	if iat.After(now.Add(Skew)) {
+		return refuse(CodeNotYetValid, "issued in the future (iat %s)", iat.UTC().Format(time.RFC3339))
+	}
+	if exp, ok, err := numericDate(payload, "exp"); err != nil {
+		return err
+	} else if ok && !now.Before(exp.Add(Skew)) {
+		return refuse(CodeExpired, "expired at %s", exp.UTC().Format(time.RFC3339))
+	}
+	if nbf, ok, err := numericDate(payload, "nbf"); err != nil {
+		return err
+	} else if ok && now.Before(nbf.Add(-Skew)) {
+		return refuse(CodeNotYetValid, "not valid before %s", nbf.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func numericDate(m map[string]any, name string) (time.Time, bool, error) {
+	raw, ok := m[name]
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	f, ok := raw.(float64)
+	if !ok || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1<<40 {
+		return time.Time{}, false, refuse(CodeMalformed, "%s is not a NumericDate", name)
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)), true, nil
+}
+
+func holderKey(payload map[string]any) (jose.JSONWebKey, error) {
+	var k jose.JSONWebKey
+	cnf, ok := payload["cnf"].(map[string]any)
+	if !ok {
+		return k, refuse(CodeMissingKeyBinding, "credential has no cnf claim, so it cannot be key-bound")
+	}
+	raw, ok := cnf["jwk"]
+	if !ok {
+		return k, refuse(CodeMissingKeyBinding, "credential's cnf has no jwk")
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return k, refuse(CodeBadKeyBinding, "cnf.jwk: %v", err)
+	}
+	if err := json.Unmarshal(b, &k); err != nil {
+		return k, refuse(CodeBadKeyBinding, "cnf.jwk: %v", err)
+	}
+	if !k.Valid() || !k.IsPublic() {
+		return k, refuse(CodeBadKeyBinding, "cnf.jwk is not a valid public key")
+	}
+	if !sdjwt.KeyFits(k, "ES256") && !sdjwt.KeyFits(k, "EdDSA") {
+		return k, refuse(CodeBadKeyBinding, "cnf.jwk is not a P-256 or Ed25519 key")
+	}
+	return k, nil
+}
+
+// keyBinding checks the KB-JWT: typ, alg, signature by the holder key,
+// nonce, aud, iat window, sd_hash.
+func (v *Verifier) keyBinding(p sdjwt.Presentation, holder jose.JSONWebKey, nonce string) error {
+	if p.KBJWT == "" {
+		return refuse(CodeMissingKeyBinding, "presentation has no KB-JWT (key binding is required)")
+	}
+	h, err := sdjwt.DecodeHeader(p.KBJWT)
+	if err != nil {
+		return refuse(CodeBadKeyBinding, "%v", err)
+	}
+	if !typIs(h.Typ, sdjwt.TypKB) {
+		return refuse(CodeBadKeyBinding, "KB-JWT typ %q, want %q", h.Typ, sdjwt.TypKB)
+	}
+	if !sdjwt.IsAllowedAlg(h.Alg) {
+		return refuse(CodeBadAlg, "KB-JWT alg %q, want ES256 or EdDSA", h.Alg)
+	}
+	body, err := sdjwt.Verify(p.KBJWT, h.Alg, []jose.JSONWebKey{holder})
+	if err != nil {
+		return refuse(CodeBadKeyBinding, "KB-JWT not signed by the credential's cnf key: %v", err)
+	}
+	var kb struct {
+		Iat    *float64 `json:"iat"`
+		Aud    any      `json:"aud"`
+		Nonce  *string  `json:"nonce"`
+		SDHash *string  `json:"sd_hash"`
+	}
+	if err := json.Unmarshal(body, &kb); err != nil {
+		return refuse(CodeBadKeyBinding, "KB-JWT payload: %v", err)
+	}
+	if kb.Nonce == nil || *kb.Nonce != nonce {
+		return refuse(CodeWrongNonce, "KB-JWT nonce does not match the session's")
+	}
+	if aud, ok := kb.Aud.(string); !ok || aud != v.aud {
+		return refuse(CodeWrongAudience, "KB-JWT aud %v, want %q", kb.Aud, v.aud)
+	}
+	if kb.Iat == nil {
+		return refuse(CodeBadKeyBinding, "KB-JWT has no iat")
+	}
+	iat := time.Unix(int64(*kb.Iat), 0)
+	if d := v.clock().Sub(iat); d > Skew || d < -Skew {
+		return refuse(CodeStaleKB, "KB-JWT iat %s is %s away from now (allowed ±%s)", iat.UTC().Format(time.RFC3339), d.Round(time.Second), Skew)
+	}
+	if kb.SDHash == nil || *kb.SDHash != sdjwt.Hash(p.SDHashInput) {
+		return refuse(CodeBadSDHash, "KB-JWT sd_hash does not match the presented SD-JWT")
+	}
+	return nil
+}
+
+func (v *Verifier) checkStatus(ctx context.Context, iss string, payload map[string]any) error {
+	st, ok := payload["status"]
+	if !ok {
+		return nil
+	}
+	var ref struct {
+		StatusList *struct {
+			Idx *int   `json:"idx"`
+			URI string `json:"uri"`
+		} `json:"status_list"`
+	}
+	b, _ := json.Marshal(st)
+	if err := json.Unmarshal(b, &ref); err != nil {
+		return refuse(CodeMalformed, "status claim: %v", err)
+	}
+	if ref.StatusList == nil {
+		return nil // another status mechanism, which this verifier does not know
+	}
+	if ref.StatusList.Idx == nil || *ref.StatusList.Idx < 0 || ref.StatusList.URI == "" {
+		return refuse(CodeMalformed, "status.status_list needs idx >= 0 and uri")
+	}
+	if v.status == nil {
+		return refuse(CodeStatusUnavailable, "no status list source is configured for %s", ref.StatusList.URI)
+	}
+	s, err := v.status.Status(ctx, iss, ref.StatusList.URI, *ref.StatusList.Idx, v.issuers[iss])
+	if err != nil {
+		return refuse(CodeStatusUnavailable, "%v", err)
+	}
+	switch s {
+	case statuslist.Valid:
+		return nil
+	case statuslist.Invalid:
+		return refuse(CodeRevoked, "credential is revoked (status list %s index %d)", ref.StatusList.URI, *ref.StatusList.Idx)
+	case statuslist.Suspended:
+		return refuse(CodeSuspended, "credential is suspended (status list %s index %d)", ref.StatusList.URI, *ref.StatusList.Idx)
+	}
+	return refuse(CodeRevoked, "credential has status 0x%02x, which is not valid", s)
+}
+
+// typIs compares JOSE typ values case-insensitively, the "application/"
+// prefix optional (RFC 7515 §4.1.9).
+func typIs(got, want string) bool {
+	return strings.EqualFold(strings.TrimPrefix(strings.ToLower(got), "application/"), want)
+}
