@@ -69,7 +69,7 @@ func (e *Engine) unring(a *agent) {
 		}
 	}
 	if len(c.ringing) == 0 {
-		e.queueCall(c, true)
+		e.requeue(c)
 	}
 }
 

@@ -220,7 +220,7 @@ func (e *Engine) Declined(callID, agentID string) []Action {
 	c.ringing = slices.DeleteFunc(c.ringing, func(x *agent) bool { return x == a })
 	e.miss(a, c.q, agents.Decline)
 	if len(c.ringing) == 0 {
-		e.queueCall(c, true)
+		e.requeue(c)
 	}
 	return e.finish()
 }
@@ -232,8 +232,7 @@ func (e *Engine) ringTimeout(c *call) {
 		e.qlog(c.q, c.id, a.id, "RINGNOANSWER", itoa(int((e.now-c.ringStart)/1e6)))
 		e.miss(a, c.q, agents.RingTimeout)
 	}
-	c.ringing = nil
-	e.queueCall(c, true)
+	e.requeue(c)
 }
 
 // miss applies the ring-no-answer policy: after RonaMisses misses in a row

@@ -22,7 +22,7 @@ var Strategies = []string{StrategyLongestIdle, StrategyRoundRobin, StrategyFewes
 
 // Join and leave policies for empty queues.
 const (
-	EmptyAllow     = "yes"       // join (or stay) whatever the agents do
+	EmptyAllow     = "always"    // join (or stay) whatever the agents do
 	EmptyLoggedIn  = "logged-in" // needs at least one logged-in agent with the skill
 	EmptyAvailable = "available" // needs an agent ready, ringing, busy or in wrap-up
 )
@@ -45,7 +45,9 @@ type AgentConfig struct {
 	Skills map[string]int // queue id -> level 1..10
 	// Penalty: agents with a higher penalty get a call only when no ready
 	// eligible agent with a lower one exists (Asterisk semantics).
-	Penalty int
+	// Penalties overrides it per queue id.
+	Penalty   int
+	Penalties map[string]int
 }
 
 // QueueConfig holds one queue's knobs. Zero values take the defaults in
@@ -57,7 +59,9 @@ type QueueConfig struct {
 	Wrapup       time.Duration // after-call work; 0 = ready straight away
 	MaxWait      time.Duration // 0 = wait forever; else EndCall timeout
 	ServiceLevel time.Duration // threshold for service level; default 20s
-	MaxWaiting   int           // 0 = unlimited; else full: overflow or rejected
+	// ServiceLevelTarget is the goal (0..1) dashboards compare against.
+	ServiceLevelTarget float64
+	MaxWaiting         int // 0 = unlimited; else full: overflow or rejected
 	// RonaMisses is how many unanswered offers in a row send an agent to
 	// not_ready (reason rona); default 1.
 	RonaMisses int

@@ -13,7 +13,7 @@ func (e *Engine) enterReady(a *agent) {
 	r := int64(e.rng.Uint64() >> 1)
 	for i := range a.members {
 		m := &a.members[i]
-		m.key = [3]int64{int64(a.penalty), 0, 0}
+		m.key = [3]int64{int64(m.penalty), 0, 0}
 		switch m.q.cfg.Strategy {
 		case StrategyLongestIdle:
 			m.key[1] = a.readyAt
@@ -182,6 +182,10 @@ func (e *Engine) offer(c *call, ring []*agent) {
 func (e *Engine) queueCall(c *call, atHead bool) {
 	q := c.q
 	c.state = callQueued
+	// Widening steps that came due while the call rang apply at once.
+	for c.tier+1 < len(q.tiers) && e.now-c.enqueued >= q.tiers[c.tier+1].after {
+		c.tier++
+	}
 	if atHead {
 		for ti := range q.tiers {
 			if t := &q.tiers[ti]; len(t.calls) > 0 && t.calls[0].score <= c.score {
@@ -193,6 +197,18 @@ func (e *Engine) queueCall(c *call, atHead bool) {
 	q.waiting++
 	e.pendC = append(e.pendC, c)
 	e.scheduleCall(c)
+}
+
+// requeue puts a call whose offer failed back at the head of its queue,
+// unless its max wait has passed meanwhile.
+func (e *Engine) requeue(c *call) {
+	c.ringing = nil
+	if mw := c.q.cfg.MaxWait; mw > 0 && e.now-c.enqueued >= int64(mw) {
+		e.qlog(c.q, c.id, "", "EXITWITHTIMEOUT", "1", itoa(c.origPos), secs(e.now-c.enqueued))
+		e.endCall(c, OutcomeTimeout, PromptTimeout)
+		return
+	}
+	e.queueCall(c, true)
 }
 
 // unqueue takes a queued call out of its tier.

@@ -118,12 +118,13 @@ type queue struct {
 
 // member is an agent's place in one queue, by skill or as a partner.
 type member struct {
-	a     *agent
-	q     *queue
-	level int // 0 = partner agent (no own skill)
-	hidx  int
-	turn  int64
-	key   [3]int64 // penalty, strategy key, tie-break; lower = first
+	a       *agent
+	q       *queue
+	level   int // 0 = partner agent (no own skill)
+	penalty int
+	hidx    int
+	turn    int64
+	key     [3]int64 // penalty, strategy key, tie-break; lower = first
 }
 
 func (m *member) before(n *member) bool {
@@ -139,7 +140,6 @@ func (m *member) setHeapIndex(i int) { m.hidx = i }
 type agent struct {
 	id        string
 	idx       int
-	penalty   int
 	state     agents.State
 	reason    string
 	since     int64
@@ -231,7 +231,7 @@ func NewEngine(cfg Config, clock Clock, seed int64) (*Engine, error) {
 }
 
 func (e *Engine) newAgent(i int, ac AgentConfig) (*agent, error) {
-	a := &agent{id: ac.ID, idx: i, penalty: ac.Penalty, state: agents.LoggedOut, tm: timer{idx: -1}}
+	a := &agent{id: ac.ID, idx: i, state: agents.LoggedOut, tm: timer{idx: -1}}
 	a.tm.a = a
 	// Members in queue order so every walk over them is deterministic.
 	for _, q := range e.queues {
@@ -248,11 +248,17 @@ func (e *Engine) newAgent(i int, ac AgentConfig) (*agent, error) {
 		if !own && !(partner && q.hasPartnerTier()) {
 			continue
 		}
-		a.members = append(a.members, member{a: a, q: q, level: lvl, hidx: -1, turn: int64(i)})
+		pen := ac.Penalty
+		if p, ok := ac.Penalties[q.cfg.ID]; ok {
+			pen = p
+		}
+		a.members = append(a.members, member{a: a, q: q, level: lvl, penalty: pen, hidx: -1, turn: int64(i)})
 	}
-	for k := range ac.Skills {
-		if e.queueIdx[k] == nil {
-			return nil, fmt.Errorf("skill for unknown queue %q", k)
+	for _, m := range []map[string]int{ac.Skills, ac.Penalties} {
+		for k := range m {
+			if e.queueIdx[k] == nil {
+				return nil, fmt.Errorf("skill or penalty for unknown queue %q", k)
+			}
 		}
 	}
 	for i := range a.members {

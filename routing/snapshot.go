@@ -1,6 +1,9 @@
 package routing
 
 import (
+	"cmp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/frontdoor-project/frontdoor/agents"
@@ -25,6 +28,7 @@ type QueueSnapshot struct {
 	AnsweredWithinSL int
 	ServiceLevel     float64
 	ServiceLevelTime time.Duration
+	ServiceLevelGoal float64
 	ASA              time.Duration // mean wait of answered calls
 	AverageHandle    time.Duration // moving average used for EWT
 	Open             bool
@@ -67,7 +71,8 @@ func (e *Engine) Queues() []QueueSnapshot {
 			Offered: st.offered, Answered: st.answered, Abandoned: st.abandoned, Overflowed: st.overflowed,
 			TimedOut: st.timeout, Rejected: st.rejected, Closed: st.closed,
 			AnsweredWithinSL: st.withinSL, ServiceLevel: st.serviceLevel(), ServiceLevelTime: q.cfg.ServiceLevel,
-			AverageHandle: q.handle.mean(q.cfg.DefaultHandle), Open: q.cfg.Hours.Open(now),
+			ServiceLevelGoal: q.cfg.ServiceLevelTarget,
+			AverageHandle:    q.handle.mean(q.cfg.DefaultHandle), Open: q.cfg.Hours.Open(now),
 		}
 		for _, state := range agents.States {
 			s.Agents[state] = q.counts[stateIndex(state)]
@@ -104,6 +109,21 @@ func (e *Engine) Agents() []AgentSnapshot {
 	return out
 }
 
+// Calls snapshots every call in the engine, oldest first.
+func (e *Engine) Calls() []CallSnapshot {
+	e.now = e.clock.Now().UnixNano()
+	cs := make([]*call, 0, len(e.calls))
+	for _, c := range e.calls {
+		cs = append(cs, c)
+	}
+	slices.SortFunc(cs, func(x, y *call) int { return cmp.Or(cmp.Compare(x.arrived, y.arrived), strings.Compare(x.id, y.id)) })
+	out := make([]CallSnapshot, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, e.snapshotCall(c))
+	}
+	return out
+}
+
 // Call snapshots one call.
 func (e *Engine) Call(id string) (CallSnapshot, bool) {
 	c := e.calls[id]
@@ -111,6 +131,10 @@ func (e *Engine) Call(id string) (CallSnapshot, bool) {
 		return CallSnapshot{}, false
 	}
 	e.now = e.clock.Now().UnixNano()
+	return e.snapshotCall(c), true
+}
+
+func (e *Engine) snapshotCall(c *call) CallSnapshot {
 	s := CallSnapshot{ID: c.id, Queue: c.q.cfg.ID, Priority: c.priority, Arrived: timeOf(c.arrived)}
 	switch c.state {
 	case callQueued:
@@ -124,5 +148,5 @@ func (e *Engine) Call(id string) (CallSnapshot, bool) {
 		s.State, s.Wait = "connected", dur(c.waited+c.answered-c.enqueued)
 		s.Agents = []string{c.agent.id}
 	}
-	return s, true
+	return s
 }
