@@ -1,0 +1,266 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/frontdoor-project/frontdoor/media/dtmf"
+)
+
+// ErrInactive is the leg's Err after the RTP inactivity timeout.
+var ErrInactive = errors.New("media: no RTP received within the timeout")
+
+// ErrClosed is returned by writes on a closed leg.
+var ErrClosed = errors.New("media: leg closed")
+
+// LegConfig configures an RTP leg.
+type LegConfig struct {
+	// Remote is the negotiated address of the peer (from its SDP). Inbound
+	// packets are only accepted from it; outbound ones go to it.
+	Remote *net.UDPAddr
+	// Codec is the negotiated audio codec, the one the leg sends.
+	Codec Codec
+	// DTMFPayloadType is the negotiated telephone-event PT; 0 for none.
+	DTMFPayloadType uint8
+	// Timeout closes the leg when no RTP arrives for this long; 0 = never.
+	// (A phone that puts us on hold may stop sending: the signalling layer
+	// should lift the timeout for sendonly/inactive streams.)
+	Timeout time.Duration
+	Logger  *slog.Logger
+	// Stats is shared by all legs for metrics; may be nil.
+	Stats *Stats
+	// Latch is the hook for symmetric RTP (comedia): when a packet arrives
+	// from an address other than Remote, Latch is asked; if it returns true
+	// the leg adopts that address as its remote for both directions. nil
+	// drops such packets: the "RTP bleed" defence, the safe default when
+	// signalling gave us the peer's real address.
+	Latch func(from netip.AddrPort) bool
+}
+
+// RTPLeg is an Endpoint over one UDP socket, speaking plain RTP to one peer.
+type RTPLeg struct {
+	conn  *net.UDPConn
+	cfg   LegConfig
+	log   *slog.Logger
+	stats *Stats
+
+	sink   atomic.Pointer[func(*rtp.Packet)]
+	onDTMF atomic.Pointer[func(rune)]
+	remote atomic.Pointer[netip.AddrPort] // nil until known
+
+	tx txStream
+
+	startOnce sync.Once
+	closeOnce sync.Once
+	done      chan struct{}
+	err       atomic.Pointer[error]
+	stopCtx   func() bool
+}
+
+var _ Endpoint = (*RTPLeg)(nil)
+
+// NewRTPLeg wraps conn (from PortPool.Listen) as a leg. It does not read
+// until Start.
+func NewRTPLeg(conn *net.UDPConn, cfg LegConfig) *RTPLeg {
+	if cfg.Codec.Name == "" {
+		cfg.Codec = PCMU
+	}
+	if cfg.Codec.ClockRate == 0 {
+		cfg.Codec.ClockRate = sampleRate
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	l := &RTPLeg{
+		conn:  conn,
+		cfg:   cfg,
+		log:   log.With("rtp_local", conn.LocalAddr().String()),
+		stats: cfg.Stats,
+		done:  make(chan struct{}),
+	}
+	l.tx.init(cfg.Codec)
+	if cfg.Remote != nil {
+		l.SetRemote(cfg.Remote)
+	}
+	return l
+}
+
+// Start begins reading; the leg closes when ctx ends. Calling it again does
+// nothing.
+func (l *RTPLeg) Start(ctx context.Context) {
+	l.startOnce.Do(func() {
+		l.stopCtx = context.AfterFunc(ctx, func() { l.Close() })
+		go l.readLoop()
+	})
+}
+
+// SetRemote changes the peer address (a re-INVITE moved the media).
+func (l *RTPLeg) SetRemote(addr *net.UDPAddr) {
+	ap := addr.AddrPort()
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	l.remote.Store(&ap)
+}
+
+// Codec returns the negotiated codec.
+func (l *RTPLeg) Codec() Codec { return l.cfg.Codec }
+
+// LocalAddr is the leg's socket address.
+func (l *RTPLeg) LocalAddr() *net.UDPAddr { return l.conn.LocalAddr().(*net.UDPAddr) }
+
+// SetSink sets the inbound audio handler; nil drops audio.
+func (l *RTPLeg) SetSink(f func(p *rtp.Packet)) {
+	if f == nil {
+		l.sink.Store(nil)
+		return
+	}
+	l.sink.Store(&f)
+}
+
+// OnDTMF sets the key press handler; nil ignores key presses.
+func (l *RTPLeg) OnDTMF(f func(digit rune)) {
+	if f == nil {
+		l.onDTMF.Store(nil)
+		return
+	}
+	l.onDTMF.Store(&f)
+}
+
+// Done is closed when the leg is closed or timed out.
+func (l *RTPLeg) Done() <-chan struct{} { return l.done }
+
+// Err says why the leg ended: nil while running or after Close, ErrInactive
+// after the inactivity timeout, or the socket error that stopped reading.
+func (l *RTPLeg) Err() error {
+	if e := l.err.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// Close stops the leg and closes its socket; safe to call more than once.
+func (l *RTPLeg) Close() error { return l.end(nil) }
+
+func (l *RTPLeg) end(reason error) error {
+	var err error
+	l.closeOnce.Do(func() {
+		if reason != nil {
+			l.err.Store(&reason)
+			l.log.Info("rtp leg ended", "reason", reason)
+		}
+		if l.stopCtx != nil {
+			l.stopCtx()
+		}
+		l.tx.close()
+		err = l.conn.Close()
+		close(l.done)
+	})
+	return err
+}
+
+func (l *RTPLeg) readLoop() {
+	buf := make([]byte, maxPacketBytes)
+	var (
+		pkt     rtp.Packet
+		keys    dtmf.Receiver
+		lastRx  = time.Now()
+		armedAt time.Time
+	)
+	timeout := l.cfg.Timeout
+	if timeout > 0 {
+		armedAt = lastRx
+		l.conn.SetReadDeadline(armedAt.Add(timeout))
+	}
+	for {
+		n, from, err := l.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			var ne net.Error
+			if timeout > 0 && errors.As(err, &ne) && ne.Timeout() {
+				if time.Since(lastRx) >= timeout {
+					l.end(ErrInactive)
+					return
+				}
+				armedAt = lastRx
+				l.conn.SetReadDeadline(armedAt.Add(timeout))
+				continue
+			}
+			if errors.Is(err, net.ErrClosed) {
+				l.end(nil)
+			} else {
+				l.end(err)
+			}
+			return
+		}
+		if !l.accept(from) {
+			l.dropped()
+			continue
+		}
+		if err := pkt.Unmarshal(buf[:n]); err != nil || pkt.Version != 2 {
+			l.dropped()
+			continue
+		}
+		if timeout > 0 {
+			lastRx = time.Now()
+			// Re-arming costs a syscall-free but locked runtime call;
+			// doing it every quarter timeout keeps it off the per-packet path.
+			if lastRx.Sub(armedAt) > timeout/4 {
+				armedAt = lastRx
+				l.conn.SetReadDeadline(armedAt.Add(timeout))
+			}
+		}
+		l.deliver(&pkt, &keys)
+	}
+}
+
+// accept applies the source check: only the negotiated remote may send,
+// unless the Latch hook adopts a new one.
+func (l *RTPLeg) accept(from netip.AddrPort) bool {
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	if r := l.remote.Load(); r != nil && *r == from {
+		return true
+	}
+	if l.cfg.Latch != nil && l.cfg.Latch(from) {
+		l.log.Info("rtp remote latched", "from", from.String())
+		l.remote.Store(&from)
+		return true
+	}
+	return false
+}
+
+// deliver routes one accepted packet: telephone-events to the DTMF
+// handler, G.711 audio to the sink, anything else (comfort noise, stray
+// payload types) nowhere.
+func (l *RTPLeg) deliver(p *rtp.Packet, keys *dtmf.Receiver) {
+	if l.stats != nil {
+		l.stats.RxPackets.Add(1)
+	}
+	pt := p.PayloadType
+	if l.cfg.DTMFPayloadType != 0 && pt == l.cfg.DTMFPayloadType {
+		if d, ok := keys.Feed(p.Timestamp, p.Marker, p.Payload); ok {
+			if f := l.onDTMF.Load(); f != nil {
+				(*f)(d)
+			}
+		}
+		return
+	}
+	if !isG711(pt) {
+		return
+	}
+	if f := l.sink.Load(); f != nil {
+		(*f)(p)
+	}
+}
+
+func (l *RTPLeg) dropped() {
+	if l.stats != nil {
+		l.stats.Dropped.Add(1)
+	}
+}
