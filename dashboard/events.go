@@ -1,0 +1,119 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/calls"
+)
+
+// snapshotEvent is the first event of every stream: the whole picture, so a
+// page needs no separate fetch before the changes start arriving.
+type snapshotEvent struct {
+	Queues []calls.QueueStatus `json:"queues"`
+	Agents []calls.AgentStatus `json:"agents"`
+	Calls  []calls.CallStatus  `json:"calls"`
+}
+
+// events streams the core's live updates as server-sent events:
+//
+//	event: <type>\ndata: <json>\n\n
+//
+// starting with a "snapshot" event, with a comment line as heartbeat every
+// Heartbeat so proxies keep the connection open, until the client leaves.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := principalFrom(ctx)
+	rc := http.NewResponseController(w)
+	// The stream outlives any server write timeout meant for plain requests.
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		s.log.Debug("sse: clearing write deadline", "err", err)
+	}
+	// Subscribe before taking the snapshot so no change falls between them.
+	ch := s.cfg.View.Subscribe(ctx)
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.WriteHeader(http.StatusOK)
+
+	list := s.cfg.View.Calls()
+	for i := range list {
+		list[i] = redactCall(p, list[i])
+	}
+	snap := snapshotEvent{Queues: nonNil(s.cfg.View.Queues()), Agents: nonNil(s.cfg.View.Agents()), Calls: nonNil(list)}
+	if _, err := fmt.Fprint(w, "retry: 3000\n\n"); err != nil {
+		return
+	}
+	if !s.sendEvent(w, rc, "snapshot", snap) {
+		return
+	}
+
+	heartbeat := time.NewTicker(s.cfg.Heartbeat)
+	defer heartbeat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-ch:
+			if !ok {
+				return
+			}
+			data, keep := filterEvent(p, ev)
+			if keep && !s.sendEvent(w, rc, ev.Type, data) {
+				return
+			}
+		case <-heartbeat.C:
+			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
+				return
+			}
+			if rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// sendEvent writes one event; false means the client is gone.
+func (s *Server) sendEvent(w http.ResponseWriter, rc *http.ResponseController, typ string, data any) bool {
+	if typ == "" || strings.ContainsAny(typ, "\r\n") {
+		s.log.Warn("sse: event type unfit for the wire", "type", typ)
+		return true
+	}
+	// json.Marshal never emits a raw newline, so data fits one data: line.
+	body, err := json.Marshal(data)
+	if err != nil {
+		s.log.Error("sse: encode event", "type", typ, "err", err)
+		return true
+	}
+	if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", typ, body); err != nil {
+		return false
+	}
+	return rc.Flush() == nil
+}
+
+// filterEvent applies the same view rules as the JSON API: call records
+// are for supervisors, and a caller's identity only for the call's agent.
+func filterEvent(p principal, ev calls.Event) (any, bool) {
+	if p.atLeast(roleSupervisor) {
+		return ev.Data, true
+	}
+	if ev.Type == "cdr" {
+		return nil, false
+	}
+	switch c := ev.Data.(type) {
+	case calls.CallStatus:
+		return redactCall(p, c), true
+	case *calls.CallStatus:
+		if c == nil {
+			return nil, true
+		}
+		return redactCall(p, *c), true
+	}
+	return ev.Data, true
+}

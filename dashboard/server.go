@@ -1,0 +1,231 @@
+// Package dashboard is frontdoor's HTTP edge: the JSON API, login tokens and
+// roles, server-sent events, /metrics and the embedded pages.
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/calls"
+	"github.com/frontdoor-project/frontdoor/metrics"
+)
+
+// Directory answers who may log in and with which role (agents.Directory
+// fits through a two-line adapter: Role from Profile.Role).
+type Directory interface {
+	CheckPassword(id, password string) bool
+	Role(id string) (string, bool)
+}
+
+// CDRSource lists finished calls, ordered by ended_at (store.Store fits).
+type CDRSource interface {
+	CDRs(ctx context.Context, since time.Time) ([]CDR, error)
+}
+
+// Clock tells the time; tests inject their own.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Config holds the server's dependencies. View and Directory are required;
+// a nil CDRs, Identity or Metrics answers its routes with a JSON error.
+type Config struct {
+	View       calls.View
+	Directory  Directory
+	CDRs       CDRSource
+	Identity   Identity
+	Metrics    *metrics.Metrics
+	AdminToken string // bearer token with role admin; empty disables it
+	Logger     *slog.Logger
+	Clock      Clock
+	Ready      func() error // nil: always ready
+	// Heartbeat is the SSE keep-alive interval (default 15 s).
+	Heartbeat time.Duration
+	// TokenTTL is how long a login token lives (default 12 h).
+	TokenTTL time.Duration
+}
+
+// Server is the HTTP edge. It is an http.Handler.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	clock    Clock
+	sessions *sessions
+	mux      *http.ServeMux
+}
+
+// New checks the config and builds the routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.View == nil {
+		return nil, errors.New("dashboard: config needs a View")
+	}
+	if cfg.Directory == nil {
+		return nil, errors.New("dashboard: config needs a Directory")
+	}
+	if cfg.AdminToken != "" && len(cfg.AdminToken) < 16 {
+		return nil, fmt.Errorf("dashboard: admin token has %d characters, want at least 16", len(cfg.AdminToken))
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = systemClock{}
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = 12 * time.Hour
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		clock:    cfg.Clock,
+		sessions: newSessions(cfg.Clock, cfg.TokenTTL, cfg.AdminToken),
+		mux:      http.NewServeMux(),
+	}
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// routes is the one table of what answers where.
+func (s *Server) routes() error {
+	m := s.mux
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.HandleFunc("GET /metrics", s.metrics)
+
+	m.HandleFunc("POST /api/v1/login", s.login)
+	m.HandleFunc("POST /api/v1/logout", s.authed(roleAgent, s.logout))
+	m.HandleFunc("GET /api/v1/queues", s.authed(roleAgent, s.queues))
+	m.HandleFunc("GET /api/v1/agents", s.authed(roleAgent, s.agents))
+	m.HandleFunc("PUT /api/v1/agents/{id}/state", s.authed(roleAgent, s.setAgentState))
+	m.HandleFunc("GET /api/v1/calls", s.authed(roleAgent, s.calls))
+	m.HandleFunc("GET /api/v1/cdrs", s.authed(roleSupervisor, s.cdrs))
+	m.HandleFunc("GET /api/v1/events", s.authed(roleAgent, s.events))
+
+	m.HandleFunc("POST /api/v1/identity/sessions", s.authed(roleAgent, s.newIdentitySession))
+	m.HandleFunc("GET /api/v1/identity/codes/{code}", s.identityByCode)
+	m.HandleFunc("POST /api/v1/identity/sessions/{id}/presentation", s.presentation)
+
+	return s.pageRoutes()
+}
+
+// ServeHTTP adds the security headers, turns the mux's own 404 and 405 into
+// JSON errors and keeps panics from reaching the client as stack traces.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.clock.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	securityHeaders(sw.Header(), r.URL.Path)
+	defer func() {
+		if v := recover(); v != nil {
+			// net/http uses this panic to abort a response on purpose.
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("http handler panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			if sw.status == 0 {
+				writeError(sw, http.StatusInternalServerError, "internal", "internal error")
+			}
+		}
+		s.log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "dur", s.clock.Now().Sub(start))
+	}()
+
+	// mux.Handler finds the route without filling in path values, so a
+	// match is served through the mux itself.
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(sw, r)
+		return
+	}
+	// No route: let the mux say what it would (404, 405 with Allow, or a
+	// redirect to the clean path) and answer in JSON where it is an error.
+	probe := &probeWriter{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	switch probe.status {
+	case http.StatusNotFound:
+		writeError(sw, http.StatusNotFound, "not_found", "no such path: "+r.URL.Path)
+	case http.StatusMethodNotAllowed:
+		sw.Header().Set("Allow", probe.header.Get("Allow"))
+		writeError(sw, http.StatusMethodNotAllowed, "method_not_allowed",
+			r.Method+" is not allowed here; allowed: "+probe.header.Get("Allow"))
+	default:
+		for k, v := range probe.header {
+			sw.Header()[k] = v
+		}
+		sw.WriteHeader(probe.status)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(); err != nil {
+			writeError(w, http.StatusServiceUnavailable, "not_ready", err.Error())
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Metrics == nil {
+		writeError(w, http.StatusNotFound, "metrics_disabled", "this server has no metrics")
+		return
+	}
+	s.cfg.Metrics.Handler().ServeHTTP(w, r)
+}
+
+// statusWriter remembers the status for the access log and the panic path;
+// Unwrap lets http.ResponseController reach Flush and deadlines (SSE).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// probeWriter records what the mux's fallback handler would answer.
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header { return p.header }
+func (p *probeWriter) Write(b []byte) (int, error) {
+	if p.status == 0 {
+		p.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (p *probeWriter) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
