@@ -19,6 +19,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/config"
 	"github.com/frontdoor-project/frontdoor/dashboard"
 	"github.com/frontdoor-project/frontdoor/media"
+	"github.com/frontdoor-project/frontdoor/media/prompts"
 	"github.com/frontdoor-project/frontdoor/metrics"
 	"github.com/frontdoor-project/frontdoor/routing"
 	"github.com/frontdoor-project/frontdoor/sip"
@@ -246,3 +247,18 @@ func (n *Node) PrintWelcome(w io.Writer) {
 type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now() }
+
+// newAudio loads the prompts: the embedded set, or ivr.prompts_dir over it.
+func newAudio(cfg *config.Config, log *slog.Logger) (calls.Audio, error) {
+	var set *prompts.Set
+	var err error
+	if cfg.IVR.PromptsDir != "" {
+		set, err = prompts.Load(cfg.Resolve(cfg.IVR.PromptsDir))
+	} else {
+		set, err = prompts.Embedded()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("prompts: %w", err)
+	}
+	return calls.NewAudio(set, log), nil
+}
