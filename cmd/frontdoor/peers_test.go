@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+
+	"github.com/frontdoor-project/frontdoor/media/g711"
+	"github.com/frontdoor-project/frontdoor/media/tones"
+)
+
+// needTool skips a test when a real peer is not installed, saying which Debian
+// package brings it, and fails instead in CI, where .ci/run installs everything.
+func needTool(t *testing.T, tool, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(tool)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("needs %s (Debian package %s): not installed", tool, pkg)
+	}
+	t.Skipf("SKIP: needs %s", pkg)
+	return ""
+}
+
+// freeUDPPort finds a port on 127.0.0.1 that is free now.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// scenario is the path of a sipp scenario in test/sipp.
+func scenario(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "test", "sipp", name)
+}
+
+// peer is a real SIP peer process (sipp, baresip) that the test waits on.
+type peer struct {
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+	done chan error
+}
+
+// startPeer runs a peer in its own temp dir (sipp writes logs there); the
+// process is killed when the test ends.
+func startPeer(t *testing.T, ctx context.Context, dir string, name string, args ...string) *peer {
+	t.Helper()
+	p := &peer{cmd: exec.CommandContext(ctx, name, args...), done: make(chan error, 1)}
+	p.cmd.Dir = dir
+	p.cmd.Stdout = &p.out
+	p.cmd.Stderr = &p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill()
+		}
+	})
+	return p
+}
+
+// wait returns the peer's exit error (nil = exit 0, i.e. sipp saw every message it expected).
+func (p *peer) wait(ctx context.Context) error {
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		p.cmd.Process.Kill()
+		return ctx.Err()
+	}
+}
+
+// sippArgs are the options every sipp run here shares: loopback only, no terminal.
+func sippArgs(extra ...string) []string {
+	return append([]string{"-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-trace_err", "-timeout", "40s", "-timeout_error"}, extra...)
+}
+
+// writeToneWAV writes a µ-law 8 kHz WAV of a tone, for sipp's rtp_stream.
+func writeToneWAV(t *testing.T, dir string, freq float64, seconds int) string {
+	t.Helper()
+	pcm := tones.Sine(freq, 8000, 8000*seconds)
+	data := g711.EncodeULaw(nil, pcm)
+	var b bytes.Buffer
+	w := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
+	b.WriteString("RIFF")
+	w(uint32(4 + 8 + 18 + 8 + len(data)))
+	b.WriteString("WAVEfmt ")
+	w(uint32(18))
+	w(uint16(7)) // µ-law
+	w(uint16(1))
+	w(uint32(8000))
+	w(uint32(8000))
+	w(uint16(1))
+	w(uint16(8))
+	w(uint16(0))
+	b.WriteString("data")
+	w(uint32(len(data)))
+	b.Write(data)
+	path := filepath.Join(dir, "tone"+strconv.Itoa(int(freq))+".wav")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

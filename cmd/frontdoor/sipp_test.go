@@ -1,0 +1,83 @@
+package main
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/internal/testua"
+)
+
+// sipp registers an agent (digest auth) and answers as that agent; a sipp citizen
+// calls 110 and picks customs by SIP INFO. Both sipp runs must exit 0 (every
+// message as scripted, the agent's INVITE carrying X-Frontdoor-Agency: customs),
+// and the CDR must show the answered call.
+func TestSippCallerReachesSippAgent(t *testing.T) {
+	needTool(t, "sipp", "sip-tester")
+	n := startNode(t, "")
+	ctx := timeout(t, 90*time.Second)
+	dir := t.TempDir()
+	tone := writeToneWAV(t, dir, 1000, 2)
+
+	uasPort := freeUDPPort(t)
+	uas := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario("agent_uas.xml"), "-p", strconv.Itoa(uasPort),
+		"-m", "1", "-set", "agency", "customs", "-set", "tone", tone)...)
+	reg := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario("agent_register.xml"), "-s", "1002",
+		"-au", "1002", "-ap", "pw1002", "-set", "contact_port", strconv.Itoa(uasPort), "-m", "1", n.SIP)...)
+	if err := reg.wait(ctx); err != nil {
+		t.Fatalf("sipp REGISTER: %v\n%s", err, reg.out.String())
+	}
+	n.waitAgent(t, ctx, "1002", "not_ready")
+	n.setReady(t, "1002")
+
+	caller := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario("caller.xml"), "-s", "110", "-m", "1",
+		"-set", "key", "2", "-set", "talkms", "3000", "-set", "tone", tone, n.SIP)...)
+	if err := caller.wait(ctx); err != nil {
+		t.Fatalf("sipp caller: %v\n%s", err, caller.out.String())
+	}
+	if err := uas.wait(ctx); err != nil {
+		t.Fatalf("sipp agent: %v\n%s", err, uas.out.String())
+	}
+	cdr := n.waitCDR(t, ctx, "")
+	if cdr.Outcome != "answered" || cdr.Agency != "customs" || cdr.Agent != "1002" {
+		t.Fatalf("CDR %+v", cdr)
+	}
+}
+
+// A sipp citizen streams a 1 kHz tone; a Go agent phone detects it after the
+// bridge: sipp's real RTP crossed frontdoor.
+func TestSippCallerAudioReachesAgent(t *testing.T) {
+	needTool(t, "sipp", "sip-tester")
+	n := startNode(t, "")
+	ctx := timeout(t, 60*time.Second)
+	dir := t.TempDir()
+	tone := writeToneWAV(t, dir, 1000, 2)
+
+	agent, err := testua.NewPhone("1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Close()
+	agent.AutoAnswer = 2000
+	if code, err := agent.Register(ctx, n.SIP, "pw1001", 300); err != nil || code != 200 {
+		t.Fatalf("register: %d %v", code, err)
+	}
+	n.waitAgent(t, ctx, "1001", "not_ready")
+	n.setReady(t, "1001")
+
+	caller := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario("caller.xml"), "-s", "110", "-m", "1",
+		"-set", "key", "1", "-set", "talkms", "4000", "-set", "tone", tone, n.SIP)...)
+	in, err := agent.NextIncoming(ctx)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, caller.out.String())
+	}
+	if !in.RTP.WaitTone(ctx, 1000) {
+		t.Fatal("agent never heard sipp's 1 kHz tone")
+	}
+	if err := caller.wait(ctx); err != nil {
+		t.Fatalf("sipp caller: %v\n%s", err, caller.out.String())
+	}
+	if cdr := n.waitCDR(t, ctx, ""); cdr.Outcome != "answered" || cdr.Agency != "tax" {
+		t.Fatalf("CDR %+v", cdr)
+	}
+}
