@@ -94,7 +94,7 @@ func (c *Call) talk(ctx context.Context, agentID string, leg AgentLeg) {
 		c.sb.log.Warn("call state", "err", err)
 	}
 	c.mu.Unlock()
-	stop := c.sb.bridge(c.leg.Media(), leg.Media())
+	stop := c.sb.cfg.Bridge(c.leg.Media(), leg.Media())
 	defer stop()
 	select {
 	case <-c.leg.Done():

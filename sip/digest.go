@@ -74,14 +74,14 @@ func (n *Nonces) Check(nonce string) error {
 	return nil
 }
 
-// Credentials is a parsed Authorization / Proxy-Authorization digest header.
-type Credentials struct {
+// DigestCredentials is a parsed Authorization / Proxy-Authorization digest header.
+type DigestCredentials struct {
 	Username, Realm, Nonce, URI, Response, Algorithm, CNonce, NC, QOP, Opaque string
 }
 
 // ParseCredentials parses `Digest k=v, k="v", ...`.
-func ParseCredentials(h string) (Credentials, error) {
-	var c Credentials
+func ParseCredentials(h string) (DigestCredentials, error) {
+	var c DigestCredentials
 	h = strings.TrimSpace(h)
 	scheme, rest, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Digest") {
@@ -164,7 +164,7 @@ func hexOf(h func() hash.Hash, s string) string {
 }
 
 // ExpectedResponse computes the digest response (RFC 2617 / RFC 8760) from HA1.
-func ExpectedResponse(c Credentials, method, ha1 string) (string, error) {
+func ExpectedResponse(c DigestCredentials, method, ha1 string) (string, error) {
 	h, err := hasher(c.Algorithm)
 	if err != nil {
 		return "", err

@@ -9,7 +9,7 @@ import (
 
 // RFC 2617 §3.5 worked example (MD5, qop=auth) checks our response arithmetic.
 func TestExpectedResponseRFC2617Example(t *testing.T) {
-	c := Credentials{Username: "Mufasa", Realm: "testrealm@host.com", Nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+	c := DigestCredentials{Username: "Mufasa", Realm: "testrealm@host.com", Nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093",
 		URI: "/dir/index.html", QOP: "auth", NC: "00000001", CNonce: "0a4f113b", Algorithm: "MD5"}
 	sum := md5.Sum([]byte("Mufasa:testrealm@host.com:Circle Of Life"))
 	got, err := ExpectedResponse(c, "GET", hex.EncodeToString(sum[:]))

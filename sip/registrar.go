@@ -113,7 +113,7 @@ func (r *registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction)
 
 // authorized checks the digest response; unknown users are checked against a fake
 // HA1 so they cost the same and get the same 403 as a wrong password.
-func (r *registrar) authorized(c Credentials, aor, method string) bool {
+func (r *registrar) authorized(c DigestCredentials, aor, method string) bool {
 	ha1, known := r.e.cfg.Credentials.HA1(c.Username, r.e.cfg.Realm, strings.ToUpper(c.Algorithm))
 	want, err := ExpectedResponse(c, method, ha1)
 	ok := err == nil && ResponseMatches(c.Response, want)

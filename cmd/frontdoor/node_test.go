@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,7 +21,7 @@ import (
 // testConfig is a small center: three agencies (one with a two-key choice), three
 // agents, quick IVR timeouts, everything on 127.0.0.1 with ports picked by the OS.
 const testConfig = `
-listen: { sip: "127.0.0.1:0", http: "127.0.0.1:0" }
+listen: { sip: "127.0.0.1:%d", http: "127.0.0.1:0" }
 media: { rtp_ports: "%d-%d", advertise_ip: 127.0.0.1, rtp_timeout_seconds: 10 }
 number: "110"
 api: { admin_token: "test-admin-token" }
@@ -52,7 +53,7 @@ func startNode(t *testing.T, yaml string) *testNode {
 	t.Helper()
 	if yaml == "" {
 		rtpBase += 100
-		yaml = fmt.Sprintf(testConfig, rtpBase, rtpBase+99)
+		yaml = fmt.Sprintf(testConfig, freeSIPPort(t), rtpBase, rtpBase+99)
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "frontdoor.yaml")
@@ -91,6 +92,26 @@ func startNodeWith(t *testing.T, cfg *config.Config, data string) *testNode {
 func (n *testNode) Stop() {
 	n.cancel()
 	<-n.done
+}
+
+// freeSIPPort finds a port free for both UDP and TCP on 127.0.0.1.
+func freeSIPPort(t *testing.T) int {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		u, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := u.LocalAddr().(*net.UDPAddr).Port
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		u.Close()
+		if err == nil {
+			l.Close()
+			return port
+		}
+	}
+	t.Fatal("no free SIP port")
+	return 0
 }
 
 type testWriter struct{ t *testing.T }

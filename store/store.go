@@ -1,0 +1,82 @@
+// Package store keeps what must survive a restart: CDRs, agent states, the audit
+// log, registrations and calls in progress. The Store interface is narrow on
+// purpose so a cluster store (etcd) can take bbolt's place.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is frontdoor's persistence. Every write is durable when it returns.
+type Store interface {
+	PutCDR(ctx context.Context, c CDR) error
+	// CDRs lists finished calls that ended at or after since, ordered by ended_at.
+	CDRs(ctx context.Context, since time.Time) ([]CDR, error)
+	PutAgent(ctx context.Context, a AgentRecord) error
+	Agents(ctx context.Context) ([]AgentRecord, error)
+	AppendAudit(ctx context.Context, r AuditRecord) error
+	Audit(ctx context.Context, since time.Time) ([]AuditRecord, error)
+	PutRegistration(ctx context.Context, r Registration) error
+	DeleteRegistration(ctx context.Context, agentID string) error
+	Registrations(ctx context.Context) ([]Registration, error)
+	PutActiveCall(ctx context.Context, c ActiveCall) error
+	DeleteActiveCall(ctx context.Context, callID string) error
+	ActiveCalls(ctx context.Context) ([]ActiveCall, error)
+	Close() error
+}
+
+// CDR is one finished call, with the contract's field names.
+type CDR struct {
+	CallID      string            `json:"call_id"`
+	StartedAt   time.Time         `json:"started_at"`
+	AnsweredAt  *time.Time        `json:"answered_at"`
+	EndedAt     time.Time         `json:"ended_at"`
+	Number      string            `json:"number"`
+	Agency      string            `json:"agency"`
+	Agent       string            `json:"agent"`
+	Outcome     string            `json:"outcome"`
+	WaitSeconds float64           `json:"wait_seconds"`
+	TalkSeconds float64           `json:"talk_seconds"`
+	Identity    map[string]string `json:"identity"` // nil: unverified
+}
+
+// AgentRecord is an agent's last known state (restored on restart).
+type AgentRecord struct {
+	ID     string    `json:"id"`
+	State  string    `json:"state"`
+	Reason string    `json:"reason,omitempty"`
+	Since  time.Time `json:"since"`
+}
+
+// AuditRecord is one append-only audit entry (identity verifications, supervisor actions).
+type AuditRecord struct {
+	Seq    uint64    `json:"seq"`
+	Time   time.Time `json:"time"`
+	Kind   string    `json:"kind"`
+	Actor  string    `json:"actor,omitempty"`
+	CallID string    `json:"call_id,omitempty"`
+	Result string    `json:"result,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+	Issuer string    `json:"issuer,omitempty"`
+	Digest string    `json:"digest,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// Registration is where an agent's phone can be reached.
+type Registration struct {
+	AgentID   string    `json:"agent_id"`
+	Contact   string    `json:"contact"`
+	Transport string    `json:"transport"`
+	Source    string    `json:"source"`
+	Expires   time.Time `json:"expires"`
+}
+
+// ActiveCall is a call in progress, so a crash leaves a trace of it.
+type ActiveCall struct {
+	CallID    string    `json:"call_id"`
+	Number    string    `json:"number"`
+	From      string    `json:"from"`
+	Agency    string    `json:"agency"`
+	StartedAt time.Time `json:"started_at"`
+}
