@@ -19,7 +19,7 @@ func TestPriorityRulesWithAging(t *testing.T) {
 		r.keep(r.e.Arrive(Call{ID: id, Queue: "q", Attrs: attrs}))
 		r.clk.t = r.clk.t.Add(30 * time.Second)
 	}
-	arrive("plain", nil)                                                               // t=0
+	arrive("plain", nil)                                                                   // t=0
 	arrive("senior", map[string]string{"identity": "verified", "birthdate": "1950-05-01"}) // t=30: place -90
 	arrive("young", map[string]string{"identity": "verified", "birthdate": "2000-05-01"})  // t=60: no rule
 	arrive("unverified-senior", map[string]string{"birthdate": "1950-05-01"})              // t=90: no rule
