@@ -23,7 +23,7 @@ func propertyConfig() Config {
 		Queues: []QueueConfig{
 			{ID: "tax", RingTimeout: 8 * time.Second, Wrapup: 5 * time.Second, MaxWaiting: 4, OverflowTo: "civil",
 				OverflowAfter: 90 * time.Second, MinLevel: 6, Partners: []string{"civil"},
-				Widen: []WidenStep{{After: 20 * time.Second, MinLevel: 2}, {After: 40 * time.Second, MinLevel: 1, Partners: true}},
+				Widen:         []WidenStep{{After: 20 * time.Second, MinLevel: 2}, {After: 40 * time.Second, MinLevel: 1, Partners: true}},
 				PriorityRules: []PriorityRule{{Attrs: map[string]string{"vip": "*"}, Priority: 3}}, AnnounceEvery: 15 * time.Second},
 			{ID: "civil", Strategy: StrategyRingAll, RingTimeout: 6 * time.Second, MaxWait: 150 * time.Second, RonaMisses: 2,
 				LeaveEmpty: EmptyLoggedIn, MessageEvery: 25 * time.Second, MessagePrompt: "web"},
