@@ -164,7 +164,9 @@ func TestStatusListUnavailable(t *testing.T) {
 func TestStatusListRedirectOutsideAllowListRefused(t *testing.T) {
 	f, srv := statusFixture(t, "ES256")
 	target := newStatusServer(t)
-	target.token = func(uri string) (string, int) { return signList(t, f.issuer, testIss, uri, f.clock.Now(), time.Time{}), http.StatusOK }
+	target.token = func(uri string) (string, int) {
+		return signList(t, f.issuer, testIss, uri, f.clock.Now(), time.Time{}), http.StatusOK
+	}
 	srv.token = func(string) (string, int) { return target.URL + "/lists/1", http.StatusFound }
 	_, err := f.present(withStatus(srv.URL+"/lists/1", 0))
 	wantRefusal(t, err, CodeStatusUnavailable)
