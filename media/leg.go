@@ -228,8 +228,9 @@ func (l *RTPLeg) accept(from netip.AddrPort) bool {
 		return true
 	}
 	if l.cfg.Latch != nil && l.cfg.Latch(from) {
-		l.log.Info("rtp remote latched", "from", from.String())
-		l.remote.Store(&from)
+		latched := from // a copy, so the hot path's from stays on the stack
+		l.log.Info("rtp remote latched", "from", latched.String())
+		l.remote.Store(&latched)
 		return true
 	}
 	return false
