@@ -24,6 +24,9 @@ var (
 // openTimeout bounds waiting for another process's lock on the file.
 const openTimeout = 2 * time.Second
 
+// batchDelay is how long a write waits for others to share its commit.
+const batchDelay = 2 * time.Millisecond
+
 // Bolt is the embedded bbolt store: one file, fsync'd on every commit.
 type Bolt struct{ db *bolt.DB }
 
@@ -54,21 +57,29 @@ func Open(dir string) (*Bolt, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: init %s: %w", path, err)
 	}
+	// A short batch window: a lone writer waits little, concurrent ones
+	// still share one fsync.
+	db.MaxBatchDelay = batchDelay
 	return &Bolt{db: db}, nil
 }
 
 // Close closes the file.
 func (b *Bolt) Close() error { return b.db.Close() }
 
+// timeKey orders by t, then id. The sign bit is flipped so times before
+// 1970 still sort before later ones.
 func timeKey(t time.Time, id string) []byte {
 	k := make([]byte, 8, 8+len(id))
-	binary.BigEndian.PutUint64(k, uint64(t.UnixNano()))
+	binary.BigEndian.PutUint64(k, uint64(t.UnixNano())^(1<<63))
 	return append(k, id...)
 }
 
 // put writes one JSON value. Batch coalesces concurrent writers into one fsync,
 // which is what keeps CDR writes cheap at high call rates.
-func (b *Bolt) put(bucket, key []byte, v any) error {
+func (b *Bolt) put(ctx context.Context, bucket, key []byte, v any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -76,12 +87,18 @@ func (b *Bolt) put(bucket, key []byte, v any) error {
 	return b.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, raw) })
 }
 
-func (b *Bolt) del(bucket, key []byte) error {
+func (b *Bolt) del(ctx context.Context, bucket, key []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return b.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Delete(key) })
 }
 
 // scan decodes every value from start (nil = first) in key order.
-func scan[T any](b *Bolt, bucket, start []byte) ([]T, error) {
+func scan[T any](ctx context.Context, b *Bolt, bucket, start []byte) ([]T, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var out []T
 	err := b.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucket).Cursor()
@@ -102,23 +119,26 @@ func scan[T any](b *Bolt, bucket, start []byte) ([]T, error) {
 }
 
 // PutCDR implements Store.
-func (b *Bolt) PutCDR(_ context.Context, c CDR) error {
+func (b *Bolt) PutCDR(ctx context.Context, c CDR) error {
 	if c.CallID == "" {
 		return errors.New("store: CDR without call_id")
 	}
-	if err := b.put(bucketCDR, timeKey(c.EndedAt, c.CallID), c); err != nil {
+	if c.EndedAt.IsZero() {
+		return fmt.Errorf("store: CDR %s without ended_at", c.CallID)
+	}
+	if err := b.put(ctx, bucketCDR, timeKey(c.EndedAt, c.CallID), c); err != nil {
 		return fmt.Errorf("store: CDR %s: %w", c.CallID, err)
 	}
 	return nil
 }
 
 // CDRs implements Store.
-func (b *Bolt) CDRs(_ context.Context, since time.Time) ([]CDR, error) {
+func (b *Bolt) CDRs(ctx context.Context, since time.Time) ([]CDR, error) {
 	start := timeKey(since, "")
 	if since.IsZero() {
 		start = nil
 	}
-	out, err := scan[CDR](b, bucketCDR, start)
+	out, err := scan[CDR](ctx, b, bucketCDR, start)
 	if err != nil {
 		return nil, fmt.Errorf("store: CDRs: %w", err)
 	}
@@ -126,18 +146,23 @@ func (b *Bolt) CDRs(_ context.Context, since time.Time) ([]CDR, error) {
 }
 
 // PutAgent implements Store.
-func (b *Bolt) PutAgent(_ context.Context, a AgentRecord) error {
-	if err := b.put(bucketAgent, []byte(a.ID), a); err != nil {
+func (b *Bolt) PutAgent(ctx context.Context, a AgentRecord) error {
+	if err := b.put(ctx, bucketAgent, []byte(a.ID), a); err != nil {
 		return fmt.Errorf("store: agent %s: %w", a.ID, err)
 	}
 	return nil
 }
 
 // Agents implements Store.
-func (b *Bolt) Agents(context.Context) ([]AgentRecord, error) { return scan[AgentRecord](b, bucketAgent, nil) }
+func (b *Bolt) Agents(ctx context.Context) ([]AgentRecord, error) {
+	return scan[AgentRecord](ctx, b, bucketAgent, nil)
+}
 
 // AppendAudit implements Store: records are never changed or removed.
-func (b *Bolt) AppendAudit(_ context.Context, r AuditRecord) error {
+func (b *Bolt) AppendAudit(ctx context.Context, r AuditRecord) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	err := b.db.Batch(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketAudit)
 		seq, err := bk.NextSequence()
@@ -158,8 +183,8 @@ func (b *Bolt) AppendAudit(_ context.Context, r AuditRecord) error {
 }
 
 // Audit implements Store.
-func (b *Bolt) Audit(_ context.Context, since time.Time) ([]AuditRecord, error) {
-	all, err := scan[AuditRecord](b, bucketAudit, nil)
+func (b *Bolt) Audit(ctx context.Context, since time.Time) ([]AuditRecord, error) {
+	all, err := scan[AuditRecord](ctx, b, bucketAudit, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit: %w", err)
 	}
@@ -173,32 +198,31 @@ func (b *Bolt) Audit(_ context.Context, since time.Time) ([]AuditRecord, error) 
 }
 
 // PutRegistration implements Store.
-func (b *Bolt) PutRegistration(_ context.Context, r Registration) error {
-	return b.put(bucketReg, []byte(r.AgentID), r)
+func (b *Bolt) PutRegistration(ctx context.Context, r Registration) error {
+	return b.put(ctx, bucketReg, []byte(r.AgentID), r)
 }
 
 // DeleteRegistration implements Store.
-func (b *Bolt) DeleteRegistration(_ context.Context, agentID string) error {
-	return b.del(bucketReg, []byte(agentID))
+func (b *Bolt) DeleteRegistration(ctx context.Context, agentID string) error {
+	return b.del(ctx, bucketReg, []byte(agentID))
 }
 
 // Registrations implements Store.
-func (b *Bolt) Registrations(context.Context) ([]Registration, error) {
-	return scan[Registration](b, bucketReg, nil)
+func (b *Bolt) Registrations(ctx context.Context) ([]Registration, error) {
+	return scan[Registration](ctx, b, bucketReg, nil)
 }
 
 // PutActiveCall implements Store.
-func (b *Bolt) PutActiveCall(_ context.Context, c ActiveCall) error {
-	return b.put(bucketActive, []byte(c.CallID), c)
+func (b *Bolt) PutActiveCall(ctx context.Context, c ActiveCall) error {
+	return b.put(ctx, bucketActive, []byte(c.CallID), c)
 }
 
 // DeleteActiveCall implements Store.
-func (b *Bolt) DeleteActiveCall(_ context.Context, callID string) error {
-	return b.del(bucketActive, []byte(callID))
+func (b *Bolt) DeleteActiveCall(ctx context.Context, callID string) error {
+	return b.del(ctx, bucketActive, []byte(callID))
 }
 
 // ActiveCalls implements Store.
-func (b *Bolt) ActiveCalls(context.Context) ([]ActiveCall, error) {
-	return scan[ActiveCall](b, bucketActive, nil)
+func (b *Bolt) ActiveCalls(ctx context.Context) ([]ActiveCall, error) {
+	return scan[ActiveCall](ctx, b, bucketActive, nil)
 }
-
