@@ -181,11 +181,13 @@ func ResponseMatches(got, want string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// Challenges returns the WWW-Authenticate values to send: SHA-256 first, then MD5
-// (RFC 8760 §2.4: most preferred first; old phones pick the MD5 one).
+// Challenges returns the WWW-Authenticate values to send: MD5 first, then SHA-256
+// (RFC 8760). RFC 8760 lets a server list its preferred algorithm first, but many
+// deployed phones (and sipp) answer only the first challenge and know only MD5;
+// a UA that supports SHA-256 can still pick the second.
 func Challenges(realm, nonce string) []string {
 	return []string{
-		fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=SHA-256, qop="auth"`, realm, nonce),
 		fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5, qop="auth"`, realm, nonce),
+		fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=SHA-256, qop="auth"`, realm, nonce),
 	}
 }

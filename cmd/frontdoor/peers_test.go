@@ -42,10 +42,20 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-// scenario is the path of a sipp scenario in test/sipp.
-func scenario(name string) string {
+// scenario copies a sipp scenario from test/sipp into dir with @TONE@ replaced by
+// tone (sipp's rtp_stream takes no variables) and returns the copy's path.
+func scenario(t *testing.T, dir, name, tone string) string {
+	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "test", "sipp", name)
+	raw, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "test", "sipp", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, name)
+	if err := os.WriteFile(out, bytes.ReplaceAll(raw, []byte("@TONE@"), []byte(tone)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // peer is a real SIP peer process (sipp, baresip) that the test waits on.
@@ -95,7 +105,7 @@ func sippArgs(extra ...string) []string {
 func writeToneWAV(t *testing.T, dir string, freq float64, seconds int) string {
 	t.Helper()
 	pcm := tones.Sine(freq, 8000, 8000*seconds)
-	data := g711.EncodeULaw(nil, pcm)
+	data := g711.EncodeULaw(make([]byte, len(pcm)), pcm)
 	var b bytes.Buffer
 	w := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
 	b.WriteString("RIFF")

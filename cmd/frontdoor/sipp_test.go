@@ -20,9 +20,9 @@ func TestSippCallerReachesSippAgent(t *testing.T) {
 	tone := writeToneWAV(t, dir, 1000, 2)
 
 	uasPort := freeUDPPort(t)
-	uas := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario("agent_uas.xml"), "-p", strconv.Itoa(uasPort),
-		"-m", "1", "-set", "agency", "customs", "-set", "tone", tone)...)
-	reg := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario("agent_register.xml"), "-s", "1002",
+	uas := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario(t, dir, "agent_uas.xml", tone), "-p", strconv.Itoa(uasPort),
+		"-m", "1", "-set", "agency", "customs")...)
+	reg := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario(t, dir, "agent_register.xml", tone), "-s", "1002",
 		"-au", "1002", "-ap", "pw1002", "-set", "contact_port", strconv.Itoa(uasPort), "-m", "1", n.SIP)...)
 	if err := reg.wait(ctx); err != nil {
 		t.Fatalf("sipp REGISTER: %v\n%s", err, reg.out.String())
@@ -30,8 +30,8 @@ func TestSippCallerReachesSippAgent(t *testing.T) {
 	n.waitAgent(t, ctx, "1002", "not_ready")
 	n.setReady(t, "1002")
 
-	caller := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario("caller.xml"), "-s", "110", "-m", "1",
-		"-set", "key", "2", "-set", "talkms", "3000", "-set", "tone", tone, n.SIP)...)
+	caller := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario(t, dir, "caller.xml", tone), "-s", "110", "-m", "1",
+		"-set", "key", "2", "-d", "3000", n.SIP)...)
 	if err := caller.wait(ctx); err != nil {
 		t.Fatalf("sipp caller: %v\n%s", err, caller.out.String())
 	}
@@ -65,8 +65,8 @@ func TestSippCallerAudioReachesAgent(t *testing.T) {
 	n.waitAgent(t, ctx, "1001", "not_ready")
 	n.setReady(t, "1001")
 
-	caller := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario("caller.xml"), "-s", "110", "-m", "1",
-		"-set", "key", "1", "-set", "talkms", "4000", "-set", "tone", tone, n.SIP)...)
+	caller := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario(t, dir, "caller.xml", tone), "-s", "110", "-m", "1",
+		"-set", "key", "1", "-d", "4000", n.SIP)...)
 	in, err := agent.NextIncoming(ctx)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, caller.out.String())
