@@ -110,11 +110,16 @@ func (l *RTPLeg) send(src uint32, seq uint16, ts uint32, marker bool, pt uint8, 
 	}
 	n += copy(t.wire[n:], body)
 	t.seq, t.ts, t.samples, t.sentAt = t.header.SequenceNumber, t.header.Timestamp, uint32(len(body)), now
-	if _, err := l.conn.WriteToUDPAddrPort(t.wire[:n], *remote); err != nil {
-		return fmt.Errorf("media: send rtp to %s: %w", remote, err)
-	}
+	// Counted before the send so a peer that has the packet never sees a
+	// counter without it; taken back if the send fails.
 	if l.stats != nil {
 		l.stats.TxPackets.Add(1)
+	}
+	if _, err := l.conn.WriteToUDPAddrPort(t.wire[:n], *remote); err != nil {
+		if l.stats != nil {
+			l.stats.TxPackets.Add(^uint64(0))
+		}
+		return fmt.Errorf("media: send rtp to %s: %w", remote, err)
 	}
 	return nil
 }

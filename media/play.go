@@ -66,8 +66,12 @@ func (pl *Player) Loop(ctx context.Context, p Prompt) error {
 	c := pl.ep.Codec()
 	audio := p.Encoded(c)
 	if len(audio) == 0 {
-		<-ctx.Done()
-		return ctx.Err()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-pl.ep.Done():
+			return ErrClosed
+		}
 	}
 	s := pl.schedule()
 	for {
