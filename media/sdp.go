@@ -13,7 +13,8 @@ import (
 )
 
 // SDP parse and negotiation errors. Parse errors wrap ErrBadSDP (the SIP
-// edge answers 400); negotiation failures wrap ErrNoCommonCodec (488).
+// edge answers 400); negotiation failures, and an offer whose audio stream
+// is already rejected (port 0), wrap ErrNoCommonCodec (488).
 var (
 	ErrBadSDP        = errors.New("media: malformed SDP")
 	ErrNoCommonCodec = errors.New("media: no common codec")
@@ -60,7 +61,7 @@ var staticCodecs = map[uint8]Codec{
 // ParseSDP reads an offer or answer: the connection address (media level,
 // else session level), the first audio m= line, its formats (rtpmap, or
 // the static table for PTs 0-95 without one), telephone-event/8000 and the
-// direction. A rejected audio stream (port 0) is an error.
+// direction. A rejected audio stream (port 0) wraps ErrBadSDP and ErrNoCommonCodec (the SIP edge answers 488).
 func ParseSDP(body []byte) (*Remote, error) {
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(string(body)); err != nil {
@@ -84,7 +85,7 @@ func ParseSDP(body []byte) (*Remote, error) {
 		SessionVersion: sd.Origin.SessionVersion,
 	}
 	if r.Port == 0 {
-		return nil, fmt.Errorf("%w: audio stream rejected (port 0)", ErrBadSDP)
+		return nil, fmt.Errorf("%w: %w: audio stream rejected (port 0)", ErrBadSDP, ErrNoCommonCodec)
 	}
 	if r.Port < 0 || r.Port > 65535 {
 		return nil, fmt.Errorf("%w: audio port %d out of range", ErrBadSDP, r.Port)

@@ -70,7 +70,6 @@ func TestParseRefusals(t *testing.T) {
 	cases := map[string]struct{ body, says string }{
 		"garbage":         {"hello", "malformed SDP"},
 		"no audio":        {base + "m=video 5000 RTP/AVP 31\r\n", "no audio m= line"},
-		"rejected audio":  {base + "m=audio 0 RTP/AVP 0\r\n", "audio stream rejected (port 0)"},
 		"no c=":           {"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n", "no c= line"},
 		"hostname c=":     {strings.Replace(base, "c=IN IP4 192.0.2.1", "c=IN IP4 pbx.example", 1) + "m=audio 5000 RTP/AVP 0\r\n", "not an IP address"},
 		"bad format":      {base + "m=audio 5000 RTP/AVP zero\r\n", `format "zero" is not an RTP payload type`},
@@ -82,6 +81,16 @@ func TestParseRefusals(t *testing.T) {
 		if !errors.Is(err, ErrBadSDP) || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("%s: err = %v; want ErrBadSDP saying %q", name, err, tc.says)
 		}
+	}
+}
+
+// An offer whose only audio stream is already rejected (port 0) leaves
+// nothing to negotiate: ErrNoCommonCodec, so the SIP edge answers 488.
+func TestParseRejectedAudioIsNoCommonCodec(t *testing.T) {
+	body := "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n"
+	_, err := ParseSDP([]byte(body))
+	if !errors.Is(err, ErrNoCommonCodec) || errors.Is(err, ErrBadSDP) || !strings.Contains(err.Error(), "port 0") {
+		t.Fatalf("port 0 audio: err = %v, want ErrNoCommonCodec naming port 0", err)
 	}
 }
 
@@ -174,5 +183,28 @@ func TestOfferAndNegotiated(t *testing.T) {
 	}
 	if v6 := OfferSDP("::1", 20000, 1); !strings.Contains(string(v6), "c=IN IP6 ::1") {
 		t.Fatalf("IPv6 offer:\n%s", v6)
+	}
+}
+
+// Real peers: sipp's default offer uses bare LF line ends; baresip adds
+// b=, a=rtcp and a=ssrc lines. Both must parse.
+func TestParseRealPeerOffers(t *testing.T) {
+	sipp := "v=0\no=user1 53655765 2353687637 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\n" +
+		"m=audio 6000 RTP/AVP 0\na=rtpmap:0 PCMU/8000\n"
+	baresip := "v=0\r\no=- 123 456 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
+		"m=audio 6000 RTP/AVP 0 8 101\r\nb=AS:64\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n" +
+		"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=rtcp:6001\r\na=ptime:20\r\na=sendrecv\r\na=ssrc:123 cname:x\r\n"
+	for name, tc := range map[string]struct {
+		body   string
+		codecs int
+		dtmf   uint8
+	}{"sipp": {sipp, 1, 0}, "baresip": {baresip, 2, 101}} {
+		r, err := ParseSDP([]byte(tc.body))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.UDPAddr().String() != "127.0.0.1:6000" || len(r.Codecs) != tc.codecs || r.DTMFPayloadType != tc.dtmf {
+			t.Fatalf("%s: parsed %+v", name, r)
+		}
 	}
 }
