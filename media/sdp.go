@@ -13,8 +13,8 @@ import (
 )
 
 // SDP parse and negotiation errors. Parse errors wrap ErrBadSDP (the SIP
-// edge answers 400); negotiation failures, and an offer whose audio stream
-// is already rejected (port 0), wrap ErrNoCommonCodec (488).
+// edge answers 400); negotiation failures wrap ErrNoCommonCodec (488). An
+// offer whose audio stream is already rejected (port 0) wraps both.
 var (
 	ErrBadSDP        = errors.New("media: malformed SDP")
 	ErrNoCommonCodec = errors.New("media: no common codec")

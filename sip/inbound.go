@@ -44,6 +44,10 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	remote, err := media.ParseSDP(req.Body())
+	if errors.Is(err, media.ErrNoCommonCodec) {
+		e.respond(tx, req, sipmsg.StatusNotAcceptableHere, "Not Acceptable Here")
+		return
+	}
 	if err != nil {
 		e.log.Info("bad SDP in INVITE", "source", req.Source(), "err", err)
 		e.respond(tx, req, sipmsg.StatusBadRequest, "Malformed SDP")

@@ -2,6 +2,7 @@ package testua
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -281,4 +282,57 @@ func splitHostPort(s string) (string, int) {
 	h, p, _ := net.SplitHostPort(s)
 	n, _ := strconv.Atoi(p)
 	return h, n
+}
+
+// Done is closed when the call ends from the other side (BYE received).
+func (o *Outgoing) Done() <-chan struct{} { return o.Dialog.Context().Done() }
+
+// CallRaw sends an INVITE with any body and content type (empty: no body) and
+// returns the final status code; an answered call is hung up at once.
+func (p *Phone) CallRaw(ctx context.Context, server, number, contentType string, body []byte) (int, error) {
+	host, port := splitHostPort(server)
+	req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: number, Host: host, Port: port})
+	if contentType != "" {
+		req.AppendHeader(sip.NewHeader("Content-Type", contentType))
+		req.SetBody(body)
+	}
+	dlg, err := p.dcli.WriteInvite(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	defer dlg.Close()
+	err = dlg.WaitAnswer(ctx, sipgo.AnswerOptions{})
+	var re *sipgo.ErrDialogResponse
+	if errors.As(err, &re) {
+		return re.Res.StatusCode, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	dlg.Ack(ctx)
+	dlg.Bye(ctx)
+	return dlg.InviteResponse.StatusCode, nil
+}
+
+// Request sends one out-of-dialog request (OPTIONS, BYE for a dialog that does not
+// exist, ...) and returns the response.
+func (p *Phone) Request(ctx context.Context, req *sip.Request) (*sip.Response, error) {
+	return p.cli.Do(ctx, req)
+}
+
+// RegisterWith sends a REGISTER carrying the given Authorization header value
+// (empty: none) and returns the response; for refusal tests.
+func (p *Phone) RegisterWith(ctx context.Context, server, authorization string) (*sip.Response, error) {
+	host, port := splitHostPort(server)
+	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: port})
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: p.User, Host: host}, Params: sip.NewParams()})
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: p.User, Host: host}, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(8))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: p.User, Host: "127.0.0.1", Port: p.port}})
+	req.AppendHeader(sip.NewHeader("Expires", "300"))
+	if authorization != "" {
+		req.AppendHeader(sip.NewHeader("Authorization", authorization))
+	}
+	return p.cli.Do(ctx, req)
 }
