@@ -85,11 +85,12 @@ func TestParseRefusals(t *testing.T) {
 }
 
 // An offer whose only audio stream is already rejected (port 0) leaves
-// nothing to negotiate: ErrNoCommonCodec, so the SIP edge answers 488.
+// nothing to negotiate: the error wraps ErrNoCommonCodec (the SIP edge
+// checks it first and answers 488) as well as ErrBadSDP.
 func TestParseRejectedAudioIsNoCommonCodec(t *testing.T) {
 	body := "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n"
 	_, err := ParseSDP([]byte(body))
-	if !errors.Is(err, ErrNoCommonCodec) || errors.Is(err, ErrBadSDP) || !strings.Contains(err.Error(), "port 0") {
+	if !errors.Is(err, ErrNoCommonCodec) || !errors.Is(err, ErrBadSDP) || !strings.Contains(err.Error(), "port 0") {
 		t.Fatalf("port 0 audio: err = %v, want ErrNoCommonCodec naming port 0", err)
 	}
 }
