@@ -131,6 +131,11 @@ const (
 	defaultMinSkillLevel = 1
 )
 
+// ServiceLevelOrDefault is the service-level threshold the engine uses.
+func (q QueueConfig) ServiceLevelOrDefault() time.Duration {
+	return q.withDefaults().ServiceLevel
+}
+
 func (q QueueConfig) withDefaults() QueueConfig {
 	if q.Strategy == "" {
 		q.Strategy = StrategyLongestIdle

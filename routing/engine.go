@@ -34,6 +34,10 @@ type Engine struct {
 
 	now     int64 // clock.Now() of the input being handled, unix ns
 	seq     uint64
+	// out collects the current input's actions at the end of a shared
+	// chunk; each input hands out its own capped sub-slice, so one
+	// allocation serves many inputs and callers may keep or append to
+	// what they got.
 	out     []Action
 	pendA   []*agent // became ready: look for a call
 	pendC   []*call  // entered a tier: look for an agent
@@ -281,19 +285,32 @@ func (q *queue) hasPartnerTier() bool {
 // begin starts handling one input.
 func (e *Engine) begin() {
 	e.now = e.clock.Now().UnixNano()
-	e.out = nil
+	e.out = e.out[len(e.out):]
 }
 
 // finish lets waiting calls and ready agents meet, then hands over the
 // actions of the input.
 func (e *Engine) finish() []Action {
 	e.dispatch()
-	out := e.out
-	e.out = nil
+	if len(e.out) == 0 {
+		return nil
+	}
+	n := len(e.out)
+	out := e.out[:n:n]
+	e.out = e.out[n:]
 	return out
 }
 
-func (e *Engine) emit(a Action) { e.out = append(e.out, a) }
+const actionChunk = 256
+
+func (e *Engine) emit(a Action) {
+	if len(e.out) == cap(e.out) {
+		grown := make([]Action, len(e.out), max(actionChunk, 2*len(e.out)))
+		copy(grown, e.out)
+		e.out = grown
+	}
+	e.out = append(e.out, a)
+}
 
 // transition moves an agent through the one agent state machine
 // (agents.Next) and reports the new state. An illegal transition is an
