@@ -103,12 +103,19 @@ func (v *Verifier) Verify(ctx context.Context, presentation []byte, nonce string
 	if err := v.keyBinding(p, cnf, nonce); err != nil {
 		return out, err
 	}
-	if err := checkTopLevelDisclosures(payload, p.Disclosures); err != nil {
-		return out, err
-	}
 	claims, err := sdjwt.Resolve(payload, p.Disclosures)
 	if err != nil {
 		return out, refuse(CodeBadDisclosure, "%v", err)
+	}
+	// A disclosed name never clashes with a plain one (Resolve refuses
+	// that), so a top-level claim absent from the payload came from a
+	// disclosure.
+	for name := range notDisclosable {
+		if _, disclosed := claims[name]; disclosed {
+			if _, plain := payload[name]; !plain {
+				return out, refuse(CodeBadDisclosure, "claim %q must not be selectively disclosed", name)
+			}
+		}
 	}
 	if err := v.checkStatus(ctx, out.Issuer, payload); err != nil {
 		return out, err
@@ -178,34 +185,6 @@ func (v *Verifier) issuerJWT(jwt string, out *Verified) (map[string]any, jose.JS
 		return nil, cnf, err
 	}
 	return payload, cnf, nil
-}
-
-// checkTopLevelDisclosures refuses a top-level disclosure of a claim that
-// SD-JWT VC requires in the clear.
-func checkTopLevelDisclosures(payload map[string]any, raws []string) error {
-	top, _ := payload[sdjwt.KeySD].([]any)
-	if len(top) == 0 {
-		return nil
-	}
-	digests := make(map[string]bool, len(top))
-	for _, d := range top {
-		if s, ok := d.(string); ok {
-			digests[s] = true
-		}
-	}
-	for _, raw := range raws {
-		if !digests[sdjwt.Hash(raw)] {
-			continue
-		}
-		d, err := sdjwt.ParseDisclosure(raw)
-		if err != nil {
-			return refuse(CodeBadDisclosure, "%v", err)
-		}
-		if notDisclosable[d.Name] {
-			return refuse(CodeBadDisclosure, "claim %q must not be selectively disclosed", d.Name)
-		}
-	}
-	return nil
 }
 
 func (v *Verifier) checkTimes(payload map[string]any) error {
