@@ -262,3 +262,32 @@ func TestAgeOn(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrentPresentationsSpendNonceOnce(t *testing.T) {
+	f := newFixture(t, "EdDSA")
+	sess, _ := f.svc.NewSession("call-1")
+	body := []byte(f.valid(sess).encode(t))
+	const n = 16
+	results := make(chan error, n)
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		go func() {
+			<-start
+			_, err := f.svc.Present(context.Background(), sess.ID, body, MethodWeb)
+			results <- err
+		}()
+	}
+	close(start)
+	accepted := 0
+	for i := 0; i < n; i++ {
+		err := <-results
+		if err == nil {
+			accepted++
+			continue
+		}
+		wantRefusal(t, err, CodeReplayed)
+	}
+	if accepted != 1 {
+		t.Fatalf("%d presentations accepted for one nonce, want exactly 1", accepted)
+	}
+}
