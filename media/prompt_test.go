@@ -88,3 +88,22 @@ func TestDecodeWAVRefusals(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeWAV: operator-supplied prompt files must never crash the
+// loader; anything it accepts is whole 8 kHz samples. Seeds live in
+// testdata/fuzz/FuzzDecodeWAV.
+func FuzzDecodeWAV(f *testing.F) {
+	f.Add(wav(7, 1, 8000, 8, []byte{0xFF, 0x7F, 0x00}))
+	f.Fuzz(func(t *testing.T, file []byte) {
+		pcm, err := DecodeWAV(file)
+		if err != nil {
+			if !errors.Is(err, ErrBadWAV) {
+				t.Fatalf("error %v does not wrap ErrBadWAV", err)
+			}
+			return
+		}
+		if len(pcm) > len(file) {
+			t.Fatalf("%d samples from a %d-byte file", len(pcm), len(file))
+		}
+	})
+}
