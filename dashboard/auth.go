@@ -187,7 +187,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.sessions.issue(req.ID, role)
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: p.Token, Path: "/", Expires: p.Expires,
+		// MaxAge, not Expires: the browser's clock need not agree with ours.
+		Name: sessionCookie, Value: p.Token, Path: "/", MaxAge: int(s.cfg.TokenTTL / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
 	s.log.Info("login", "id", p.ID, "role", p.Role)

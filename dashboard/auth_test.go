@@ -29,7 +29,7 @@ func TestLoginGivesATokenThatWorks(t *testing.T) {
 			cookie = c
 		}
 	}
-	if cookie == nil || cookie.Value != lr.Token || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode {
+	if cookie == nil || cookie.Value != lr.Token || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.MaxAge != 12*3600 {
 		t.Errorf("session cookie %+v, want HttpOnly SameSite=Strict carrying the token", cookie)
 	}
 	if again := e.login("2001"); again == lr.Token {

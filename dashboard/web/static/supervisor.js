@@ -127,6 +127,7 @@ function scheduleRefresh() {
 
 function connect() {
   if (source) source.close();
+  if (!sessionStorage.getItem(TOKEN)) return; // signed out meanwhile
   source = new EventSource("/api/v1/events");
   source.addEventListener("snapshot", (ev) => {
     const s = JSON.parse(ev.data);
@@ -136,8 +137,11 @@ function connect() {
   for (const t of ["queue", "agent", "call", "cdr"]) source.addEventListener(t, scheduleRefresh);
   source.onerror = () => {
     $("#live-state").textContent = "(reconnecting…)";
-    // A closed stream may mean the session ended: ask once.
-    api("GET", "/api/v1/queues").catch(() => {});
+    // The browser retries a dropped stream by itself, but not a refused
+    // one: check the session (a 401 signs out) and open a new stream.
+    if (source.readyState === EventSource.CLOSED) {
+      api("GET", "/api/v1/queues").then(() => setTimeout(connect, 5000)).catch(() => {});
+    }
   };
 }
 
@@ -171,7 +175,12 @@ $("#login").addEventListener("submit", async (ev) => {
       body: JSON.stringify({ id, password }),
     });
     const data = await resp.json();
-    if (!resp.ok) { say(resp.status === 401 ? "Wrong id or password." : data.detail); return; }
+    if (!resp.ok) {
+      say(resp.status === 401 ? "Wrong id or password." : data.detail);
+      $("#login-password").value = "";
+      $("#login-password").focus();
+      return;
+    }
     sessionStorage.setItem(TOKEN, data.token);
     sessionStorage.setItem(TOKEN + "_who", JSON.stringify({ id: data.id, role: data.role }));
     $("#login-password").value = "";

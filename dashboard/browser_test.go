@@ -1,0 +1,143 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browser starts headless Debian Chromium, or skips (fails under CI=true).
+// Every console error and uncaught exception of the page (CSP violations are
+// console errors) is collected for the test to check at its end.
+func browser(t *testing.T) (context.Context, func() []string) {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium not found (Debian package chromium) and CI=true")
+		}
+		t.Skip("SKIP: needs chromium")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("proxy-server", "direct://"), chromedp.Flag("proxy-bypass-list", "*"))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	// The deadline only keeps a wedged browser from hanging the test run.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+
+	var mu sync.Mutex
+	var problems []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			// A refused login is a 401 the page expects and handles.
+			if (m.Type == chromedp.ConsoleError || m.IsException()) && !strings.Contains(m.Text, "401") {
+				mu.Lock()
+				problems = append(problems, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), problems...)
+	}
+}
+
+// waitJS waits until a page expression is true; the page changes on events.
+func waitJS(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(0))(ctx, t)
+		return err
+	})
+}
+
+// agentCell is the text of column col of the agents table row for id.
+func agentCell(id string, col int) string {
+	return fmt.Sprintf(`(() => { for (const tr of document.querySelectorAll("#agents tbody tr"))
+		if (tr.cells[0].textContent === %q) return tr.cells[%d].textContent; return null })()`, id, col)
+}
+
+func TestSupervisorPageInChromium(t *testing.T) {
+	ctx, problems := browser(t)
+	e := newEnv(t)
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.ID("login-id")),
+		chromedp.SendKeys(chromedp.ID("login-id"), "2001"),
+		chromedp.SendKeys(chromedp.ID("login-password"), "wrong"),
+		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)),
+		waitJS(`document.querySelector("#status").textContent === "Wrong id or password."`),
+		// The page empties the password field after a refusal.
+		waitJS(`document.querySelector("#login-password").value === ""`),
+		chromedp.SendKeys(chromedp.ID("login-password"), "pw-2001"),
+		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)),
+		// The snapshot event fills the tables.
+		waitJS(`document.querySelectorAll("#queues tbody tr").length === 2`),
+		waitJS(agentCell("1001", 2)+` === "not ready"`),
+	)
+	if err != nil {
+		t.Fatalf("sign in and see the tables: %v (page problems: %v)", err, problems())
+	}
+	queueText, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#queues tbody tr")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(queueText, "National Tax Service") || !strings.Contains(queueText, "70 %") {
+		t.Errorf("tax row reads %q", queueText)
+	}
+
+	// A change elsewhere (the admin API) reaches the page through the event stream.
+	if resp, body := e.do("PUT", "/api/v1/agents/1001/state", testAdminToken, `{"state":"ready"}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("set ready: %d %s", resp.StatusCode, body)
+	}
+	if err := chromedp.Do(ctx, waitJS(agentCell("1001", 2)+` === "ready"`)); err != nil {
+		t.Fatalf("page did not follow the change: %v", err)
+	}
+
+	// The supervisor's own button changes the agent in the core.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#agents button[aria-label="Not ready: Kim Minji"]`)),
+		waitJS(agentCell("1001", 2)+` === "not ready"`),
+	)
+	if err != nil {
+		t.Fatalf("not-ready button: %v", err)
+	}
+	for _, a := range e.core.Agents() {
+		if a.ID == "1001" && (a.State != "not_ready" || a.Reason != "supervisor") {
+			t.Errorf("core has 1001 %s (%s), want not_ready (supervisor)", a.State, a.Reason)
+		}
+	}
+
+	// Signing out ends the token on the server too.
+	token, err := chromedp.Run(ctx, chromedp.Evaluate[string](`sessionStorage.getItem("fd_token")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("logout")), waitJS(`!document.querySelector("#login").hidden`)); err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+	resp, body := e.do("GET", "/api/v1/agents", token, "")
+	wantError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+	if p := problems(); len(p) > 0 {
+		t.Errorf("page problems: %v", p)
+	}
+}
