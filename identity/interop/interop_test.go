@@ -44,7 +44,9 @@ func needNode(t *testing.T) string {
 	return node
 }
 
-// runNode runs interop.mjs and decodes its JSON output; ok is its exit status.
+// runNode runs interop.mjs and decodes its JSON output; ok is its exit
+// status. Options are passed as --name=value: a base64url nonce may start
+// with "-", which node's parseArgs would take for an option.
 func runNode(t *testing.T, node string, out any, args ...string) (ok bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -72,7 +74,7 @@ func TestOurVerifierAcceptsTheirPresentation(t *testing.T) {
 				Presentation string          `json:"presentation"`
 				JWKS         json.RawMessage `json:"jwks"`
 			}
-			if !runNode(t, node, &issued, "issue-present", "--alg", alg, "--iss", iss, "--nonce", nonce, "--aud", aud) {
+			if !runNode(t, node, &issued, "issue-present", "--alg="+alg, "--iss="+iss, "--nonce="+nonce, "--aud="+aud) {
 				t.Fatal("node issue-present failed")
 			}
 			keys, err := identity.ParseJWKS(issued.JWKS)
@@ -143,7 +145,7 @@ func TestTheirVerifierAcceptsOurPresentation(t *testing.T) {
 				Claims   map[string]any `json:"claims"`
 				Header   map[string]any `json:"header"`
 			}
-			if !runNode(t, node, &res, "verify", "--jwks", string(jwks), "--nonce", "n-42", "--aud", aud, "--presentation", pres) || !res.Verified {
+			if !runNode(t, node, &res, "verify", "--jwks="+string(jwks), "--nonce="+"n-42", "--aud="+aud, "--presentation="+pres) || !res.Verified {
 				t.Fatalf("sd-jwt-js refused our presentation: %s", res.Error)
 			}
 			if res.Claims["given_name"] != "Minji" || res.Claims["birthdate"] != "1990-05-17" {
@@ -156,7 +158,7 @@ func TestTheirVerifierAcceptsOurPresentation(t *testing.T) {
 				t.Fatalf("typ %v", res.Header["typ"])
 			}
 			// Their verifier is no rubber stamp: another nonce is refused.
-			if runNode(t, node, &res, "verify", "--jwks", string(jwks), "--nonce", "other", "--aud", aud, "--presentation", pres) {
+			if runNode(t, node, &res, "verify", "--jwks="+string(jwks), "--nonce="+"other", "--aud="+aud, "--presentation="+pres) {
 				t.Fatal("sd-jwt-js accepted our presentation for another nonce")
 			}
 		})
