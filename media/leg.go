@@ -62,7 +62,7 @@ type RTPLeg struct {
 	closeOnce sync.Once
 	done      chan struct{}
 	err       atomic.Pointer[error]
-	stopCtx   func() bool
+	stopCtx   atomic.Pointer[func() bool] // unregisters Start's context hook
 }
 
 var _ Endpoint = (*RTPLeg)(nil)
@@ -98,7 +98,10 @@ func NewRTPLeg(conn *net.UDPConn, cfg LegConfig) *RTPLeg {
 // nothing.
 func (l *RTPLeg) Start(ctx context.Context) {
 	l.startOnce.Do(func() {
-		l.stopCtx = context.AfterFunc(ctx, func() { l.Close() })
+		// The hook may fire (and read stopCtx in end) before AfterFunc
+		// returns, hence the atomic.
+		stop := context.AfterFunc(ctx, func() { l.Close() })
+		l.stopCtx.Store(&stop)
 		go l.readLoop()
 	})
 }
@@ -156,8 +159,8 @@ func (l *RTPLeg) end(reason error) error {
 			l.err.Store(&reason)
 			l.log.Info("rtp leg ended", "reason", reason)
 		}
-		if l.stopCtx != nil {
-			l.stopCtx()
+		if stop := l.stopCtx.Load(); stop != nil {
+			(*stop)()
 		}
 		l.tx.close()
 		err = l.conn.Close()
