@@ -154,12 +154,7 @@ func (v *Verifier) issuerJWT(jwt string, out *Verified) (map[string]any, jose.JS
 	if !ok {
 		return nil, cnf, refuse(CodeUnknownIssuer, "issuer %q is not trusted", iss)
 	}
-	var candidates []jose.JSONWebKey
-	for _, k := range keys {
-		if h.Kid == "" || k.KeyID == h.Kid {
-			candidates = append(candidates, k)
-		}
-	}
+	candidates := sdjwt.KeysFor(keys, h.Kid)
 	if len(candidates) == 0 {
 		return nil, cnf, refuse(CodeBadSignature, "issuer %q has no key with kid %q", iss, h.Kid)
 	}

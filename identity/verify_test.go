@@ -269,3 +269,21 @@ func TestNestedAndArrayDisclosures(t *testing.T) {
 		t.Fatalf("claims %v", claims)
 	}
 }
+
+func TestIssuerJWKSWithoutKids(t *testing.T) {
+	f := newFixture(t, "ES256")
+	// The fixture's issuer keys have kids; strip them from the trusted set.
+	set := f.svc.verifier.issuers[testIss]
+	stripped := make([]jose.JSONWebKey, len(set))
+	for i, k := range set {
+		k.KeyID = ""
+		stripped[i] = k
+	}
+	f.svc.verifier.issuers[testIss] = stripped
+	if _, err := f.present(nil); err != nil {
+		t.Fatalf("header kid with a kid-less JWKS refused: %v", err)
+	}
+	// A kid-less JWKS still holds the signature to account.
+	_, err := f.present(func(p *pres) { p.issuerKey = mustKey(t, "ES256").Key })
+	wantRefusal(t, err, CodeBadSignature)
+}

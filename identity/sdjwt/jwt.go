@@ -101,6 +101,28 @@ func KeyFits(k jose.JSONWebKey, alg string) bool {
 	return false
 }
 
+// KeysFor picks the candidate keys for a JWS header's kid: every key when
+// the header names none, else the keys with that kid, else (a JWKS written
+// without kids) the keys that have no kid.
+func KeysFor(keys []jose.JSONWebKey, kid string) []jose.JSONWebKey {
+	if kid == "" {
+		return keys
+	}
+	var byKid, noKid []jose.JSONWebKey
+	for _, k := range keys {
+		switch k.KeyID {
+		case kid:
+			byKid = append(byKid, k)
+		case "":
+			noKid = append(noKid, k)
+		}
+	}
+	if len(byKid) > 0 {
+		return byKid
+	}
+	return noKid
+}
+
 // Verify checks a compact JWS against candidate public keys and returns its
 // payload. The alg must be allowed and match each key's type; the first key
 // that verifies wins.

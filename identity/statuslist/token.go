@@ -51,13 +51,7 @@ func ParseToken(raw, uri string, keys []jose.JSONWebKey, now time.Time) (Token, 
 	if !strings.EqualFold(strings.TrimPrefix(h.Typ, "application/"), Typ) {
 		return Token{}, fmt.Errorf("%w: typ %q, want %q", ErrBadToken, h.Typ, Typ)
 	}
-	var candidates []jose.JSONWebKey
-	for _, k := range keys {
-		if h.Kid == "" || k.KeyID == h.Kid {
-			candidates = append(candidates, k)
-		}
-	}
-	payload, err := sdjwt.Verify(raw, h.Alg, candidates)
+	payload, err := sdjwt.Verify(raw, h.Alg, sdjwt.KeysFor(keys, h.Kid))
 	if err != nil {
 		return Token{}, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}
