@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -201,6 +202,35 @@ func TestInactivityEndsLeg(t *testing.T) {
 	}
 	if err := leg.WriteAudio(make([]byte, 160)); !errors.Is(err, ErrClosed) {
 		t.Fatalf("write after death: %v", err)
+	}
+}
+
+// Packets from a foreign address must not keep a dead call's leg alive.
+func TestForeignTrafficDoesNotKeepLegAlive(t *testing.T) {
+	pool := testPool(t)
+	caller, intruder := newPhone(t), newPhone(t)
+	leg := newLeg(t, pool, caller, LegConfig{Codec: PCMU, Timeout: 150 * time.Millisecond})
+	stop := make(chan struct{})
+	var sender sync.WaitGroup
+	defer func() { close(stop); sender.Wait() }() // before Cleanup closes the sockets
+	sender.Go(func() {
+		frame := make([]byte, frameSamples)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				intruder.send(leg.LocalAddr(), PCMU.PayloadType, false, frame)
+			}
+		}
+	})
+	select {
+	case <-leg.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("foreign packets kept the leg alive")
+	}
+	if !errors.Is(leg.Err(), ErrInactive) {
+		t.Fatalf("Err = %v, want ErrInactive", leg.Err())
 	}
 }
 
