@@ -161,9 +161,7 @@ func (s *Server) presentation(w http.ResponseWriter, r *http.Request) {
 	if s.identityDisabled(w) {
 		return
 	}
-	refuse := func(status int, code, detail string) {
-		writeJSON(w, status, presentationRefusal{Error: code, Detail: detail})
-	}
+	refuse := func(status int, code, detail string) { writePresentationRefusal(w, status, code, detail) }
 	if !acceptedPresentationType(r.Header.Get("Content-Type")) {
 		refuse(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			"send the presentation as application/dc+sd-jwt")
@@ -198,6 +196,12 @@ func (s *Server) presentation(w http.ResponseWriter, r *http.Request) {
 		claims = map[string]string{}
 	}
 	writeJSON(w, http.StatusOK, presentationResponse{Verified: true, Claims: claims})
+}
+
+// writePresentationRefusal is writeError for the presentation route, whose
+// answers all say whether the caller was verified.
+func writePresentationRefusal(w http.ResponseWriter, status int, code, detail string) {
+	writeJSON(w, status, presentationRefusal{Error: code, Detail: detail})
 }
 
 func acceptedPresentationType(header string) bool {

@@ -134,10 +134,7 @@ func TestPresentationAnswers(t *testing.T) {
 	path := "/api/v1/identity/sessions/" + sess.ID + "/presentation"
 	present := func(path, ct, body string) (*http.Response, presentationRefusal) {
 		t.Helper()
-		resp, b := e.do("POST", path, "", "", "Content-Type", ct)
-		if body != "" {
-			resp, b = e.do("POST", path, "", body, "Content-Type", ct)
-		}
+		resp, b := e.do("POST", path, "", body, "Content-Type", ct)
 		wantSecurityHeaders(t, resp)
 		var r presentationRefusal
 		if resp.StatusCode != http.StatusOK {

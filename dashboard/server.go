@@ -50,6 +50,11 @@ type Config struct {
 	Heartbeat time.Duration
 	// TokenTTL is how long a login token lives (default 12 h).
 	TokenTTL time.Duration
+	// LoginsPerMinute is each client address's login budget (default 10).
+	LoginsPerMinute int
+	// PublicPerMinute is each client address's budget for the public
+	// identity routes, code lookups and presentations (default 30).
+	PublicPerMinute int
 }
 
 // Server is the HTTP edge. It is an http.Handler.
@@ -58,6 +63,8 @@ type Server struct {
 	log      *slog.Logger
 	clock    Clock
 	sessions *sessions
+	logins   *clientLimits // login attempts per client address
+	public   *clientLimits // public identity requests per client address
 	mux      *http.ServeMux
 }
 
@@ -84,11 +91,19 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = 12 * time.Hour
 	}
+	if cfg.LoginsPerMinute <= 0 {
+		cfg.LoginsPerMinute = 10
+	}
+	if cfg.PublicPerMinute <= 0 {
+		cfg.PublicPerMinute = 30
+	}
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
 		clock:    cfg.Clock,
 		sessions: newSessions(cfg.Clock, cfg.TokenTTL, cfg.AdminToken),
+		logins:   newClientLimits(cfg.Clock, cfg.LoginsPerMinute),
+		public:   newClientLimits(cfg.Clock, cfg.PublicPerMinute),
 		mux:      http.NewServeMux(),
 	}
 	if err := s.routes(); err != nil {
@@ -104,7 +119,7 @@ func (s *Server) routes() error {
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.HandleFunc("GET /metrics", s.metrics)
 
-	m.HandleFunc("POST /api/v1/login", s.login)
+	m.HandleFunc("POST /api/v1/login", s.limited(s.logins, writeError, s.login))
 	m.HandleFunc("POST /api/v1/logout", s.authed(roleAgent, s.logout))
 	m.HandleFunc("GET /api/v1/queues", s.authed(roleAgent, s.queues))
 	m.HandleFunc("GET /api/v1/agents", s.authed(roleAgent, s.agents))
@@ -114,8 +129,9 @@ func (s *Server) routes() error {
 	m.HandleFunc("GET /api/v1/events", s.authed(roleAgent, s.events))
 
 	m.HandleFunc("POST /api/v1/identity/sessions", s.authed(roleAgent, s.newIdentitySession))
-	m.HandleFunc("GET /api/v1/identity/codes/{code}", s.identityByCode)
-	m.HandleFunc("POST /api/v1/identity/sessions/{id}/presentation", s.presentation)
+	m.HandleFunc("GET /api/v1/identity/codes/{code}", s.limited(s.public, writeError, s.identityByCode))
+	m.HandleFunc("POST /api/v1/identity/sessions/{id}/presentation",
+		s.limited(s.public, writePresentationRefusal, s.presentation))
 
 	return s.pageRoutes()
 }
