@@ -6,6 +6,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -17,6 +18,21 @@ import (
 type Options struct {
 	Hours float64 // arrivals are generated for this long; the run ends when the last call does
 	Seed  int64
+	// Observe, when set, sees every call as it finishes.
+	Observe func(Record)
+	// Antithetic draws every random time from 1-U instead of U: a run and
+	// its antithetic twin err in opposite directions, so their average
+	// converges faster (a variance-reduction technique for long studies).
+	Antithetic bool
+}
+
+// Record is one finished call of a run.
+type Record struct {
+	Agency  string // where it ended
+	Arrived time.Time
+	Outcome string
+	Wait    time.Duration
+	Talk    time.Duration
 }
 
 // Result is one agency's figures; the JSON form is the contract's.
@@ -108,6 +124,7 @@ func (h *events) pop() event {
 type simCall struct {
 	queue    int
 	answered bool
+	arrived  time.Time
 }
 
 type tally struct {
@@ -121,18 +138,21 @@ type tally struct {
 }
 
 type run struct {
-	eng    *routing.Engine
-	clk    *clock
-	rng    *rand.Rand
-	ev     events
-	seq    uint64
-	end    time.Time
-	queues []routing.QueueConfig
-	index  map[string]int
-	demand []Demand // by queue index; zero = no traffic
-	calls  map[string]*simCall
-	tally  []tally
-	nextID int
+	eng *routing.Engine
+	clk *clock
+	// Separate streams keep arrivals, talk times and patience in step
+	// between runs that differ only in routing or in Antithetic.
+	arrivals, talk, patience stream
+	ev                       events
+	seq                      uint64
+	end                      time.Time
+	queues                   []routing.QueueConfig
+	index                    map[string]int
+	demand                   []Demand // by queue index; zero = no traffic
+	calls                    map[string]*simCall
+	tally                    []tally
+	nextID                   int
+	observe                  func(Record)
 }
 
 // Run simulates tr against cfg (its queues and agents) and returns one
@@ -151,10 +171,13 @@ func Run(cfg routing.Config, tr Traffic, opt Options) ([]Result, error) {
 
 func newRun(cfg routing.Config, tr Traffic, opt Options) (*run, error) {
 	r := &run{
-		clk:   &clock{t: tr.start()},
-		rng:   rand.New(rand.NewPCG(uint64(opt.Seed), 0x5151)),
-		index: map[string]int{},
-		calls: map[string]*simCall{},
+		clk:      &clock{t: tr.start()},
+		arrivals: newStream(opt.Seed, 1, opt.Antithetic),
+		talk:     newStream(opt.Seed, 2, opt.Antithetic),
+		patience: newStream(opt.Seed, 3, opt.Antithetic),
+		index:    map[string]int{},
+		calls:    map[string]*simCall{},
+		observe:  opt.Observe,
 	}
 	r.end = r.clk.t.Add(time.Duration(opt.Hours * float64(time.Hour)))
 	cfg.NoQueueLog = true
@@ -228,12 +251,30 @@ func (r *run) push(e event) {
 	r.ev.push(e)
 }
 
-func (r *run) exp(mean float64) time.Duration {
-	return time.Duration(r.rng.ExpFloat64() * mean * float64(time.Second))
+// stream draws exponential times by inversion, so that a run can be
+// mirrored antithetically.
+type stream struct {
+	rng  *rand.Rand
+	anti bool
+}
+
+func newStream(seed int64, n uint64, anti bool) stream {
+	return stream{rng: rand.New(rand.NewPCG(uint64(seed), n)), anti: anti}
+}
+
+// exp is an exponential time with the given mean in seconds.
+func (s stream) exp(mean float64) time.Duration {
+	u := s.rng.Float64() // [0, 1)
+	if !s.anti {
+		u = 1 - u // (0, 1]: never log(0)
+	} else if u == 0 {
+		u = math.SmallestNonzeroFloat64
+	}
+	return time.Duration(-math.Log(u) * mean * float64(time.Second))
 }
 
 func (r *run) scheduleArrival(q int) {
-	at := r.clk.t.Add(r.exp(3600 / r.demand[q].CallsPerHour)).UnixNano()
+	at := r.clk.t.Add(r.arrivals.exp(3600 / r.demand[q].CallsPerHour)).UnixNano()
 	if at < r.end.UnixNano() {
 		r.push(event{at: at, kind: evArrival, queue: q})
 	}
@@ -275,10 +316,10 @@ func (r *run) loop() {
 func (r *run) arrive(q int) {
 	r.nextID++
 	id := r.queues[q].ID + "-" + strconv.Itoa(r.nextID)
-	r.calls[id] = &simCall{queue: q}
+	r.calls[id] = &simCall{queue: q, arrived: r.clk.t}
 	r.tally[q].Offered++
 	if p := r.demand[q].PatienceSeconds; p > 0 {
-		r.push(event{at: r.clk.t.Add(r.exp(p)).UnixNano(), kind: evPatience, callID: id})
+		r.push(event{at: r.clk.t.Add(r.patience.exp(p)).UnixNano(), kind: evPatience, callID: id})
 	}
 	r.scheduleArrival(q)
 	r.handle(r.eng.Arrive(routing.Call{ID: id, Queue: r.queues[q].ID}))
@@ -295,7 +336,7 @@ func (r *run) handle(acts []routing.Action) {
 				continue
 			}
 			c.answered = true
-			r.push(event{at: r.clk.t.Add(r.exp(r.demand[c.queue].HandleSeconds)).UnixNano(), kind: evTalkEnd, callID: a.CallID})
+			r.push(event{at: r.clk.t.Add(r.talk.exp(r.demand[c.queue].HandleSeconds)).UnixNano(), kind: evTalkEnd, callID: a.CallID})
 			r.handle(r.eng.Answered(a.CallID, a.AgentID))
 		case routing.Overflow:
 			from, to := &r.tally[r.index[a.From]], &r.tally[r.index[a.Queue]]
@@ -309,6 +350,9 @@ func (r *run) handle(acts []routing.Action) {
 }
 
 func (r *run) finished(a routing.Action) {
+	if c := r.calls[a.CallID]; c != nil && r.observe != nil {
+		r.observe(Record{Agency: a.Queue, Arrived: c.arrived, Outcome: a.Outcome, Wait: a.Wait, Talk: a.Talk})
+	}
 	delete(r.calls, a.CallID)
 	t := &r.tally[r.index[a.Queue]]
 	switch a.Outcome {
