@@ -32,8 +32,8 @@ type Engine struct {
 	calls    map[string]*call
 	timers   iheap[*timer]
 
-	now     int64 // clock.Now() of the input being handled, unix ns
-	seq     uint64
+	now int64 // clock.Now() of the input being handled, unix ns
+	seq uint64
 	// out collects the current input's actions at the end of a shared
 	// chunk; each input hands out its own capped sub-slice, so one
 	// allocation serves many inputs and callers may keep or append to
