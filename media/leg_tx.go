@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -154,12 +153,4 @@ func (t *txStream) convert(pt uint8, payload []byte) ([]byte, error) {
 		return g711.ALawToULaw(t.payload[:], payload), nil
 	}
 	return nil, fmt.Errorf("%w: PT %d on a %s leg", ErrPayloadType, pt, t.codec.Name)
-}
-
-// remoteAddr is the current peer, for tests and logs.
-func (l *RTPLeg) remoteAddr() (netip.AddrPort, bool) {
-	if r := l.remote.Load(); r != nil {
-		return *r, true
-	}
-	return netip.AddrPort{}, false
 }
