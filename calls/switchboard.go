@@ -55,6 +55,7 @@ type Config struct {
 // Directory tells names and roles of configured agents.
 type Directory interface {
 	Name(id string) (string, bool)
+	Role(id string) string
 	Skills(id string) map[string]int
 }
 
@@ -76,8 +77,9 @@ type Switchboard struct {
 	wake   chan struct{}
 	closed bool
 
-	events *hub
-	wg     sync.WaitGroup
+	events  *hub
+	wg      sync.WaitGroup
+	started time.Time
 }
 
 // ErrOverloaded is returned by Admit when the node carries MaxCalls calls.
@@ -115,7 +117,7 @@ func New(cfg Config) (*Switchboard, error) {
 	s := &Switchboard{
 		cfg: cfg, log: cfg.Logger, identity: cfg.Identity, audio: cfg.Audio, eng: cfg.Engine,
 		calls: map[string]*Call{}, offers: map[string]context.CancelFunc{}, wake: make(chan struct{}, 1),
-		agencies: map[string]Agency{}, events: newHub(),
+		agencies: map[string]Agency{}, events: newHub(), started: cfg.Now(),
 	}
 	choices := map[string]string{}
 	s.menuPrompt = []string{"menu-intro"}

@@ -90,8 +90,13 @@ func (s *Switchboard) Agents() []AgentStatus {
 	for _, a := range snaps {
 		st := AgentStatus{ID: a.ID, State: string(a.State), Reason: a.Reason, Since: a.Since,
 			CurrentCall: a.CallID, Agency: a.Queue, CallsToday: a.CallsTaken}
+		if st.Since.IsZero() {
+			// Never logged in since start-up: logged out since then.
+			st.Since = s.started
+		}
 		if s.cfg.Directory != nil {
 			st.Name, _ = s.cfg.Directory.Name(a.ID)
+			st.Role = s.cfg.Directory.Role(a.ID)
 			st.Skills = s.cfg.Directory.Skills(a.ID)
 		}
 		out = append(out, st)

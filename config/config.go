@@ -53,6 +53,11 @@ type API struct {
 type SIP struct {
 	Realm    string `yaml:"realm"`     // digest realm; also part of the ha1 password form
 	MaxCalls int    `yaml:"max_calls"` // beyond it new INVITEs get 503
+	// DigestAlgorithms are the challenges REGISTER gets, in order: MD5 and/or
+	// SHA-256. Default MD5 only, as Asterisk and FreeSWITCH do: some phones (libre
+	// based, e.g. baresip 1.0) give up on a challenge set holding an algorithm they
+	// do not know.
+	DigestAlgorithms []string `yaml:"digest_algorithms"`
 }
 
 // Identity configures SD-JWT VC verification of callers.

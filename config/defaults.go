@@ -37,6 +37,9 @@ func (c *Config) applyDefaults() {
 	setInt(&c.Media.RTPTimeoutSeconds, DefaultRTPTimeoutSeconds)
 	setString(&c.SIP.Realm, DefaultRealm)
 	setInt(&c.SIP.MaxCalls, DefaultMaxCalls)
+	if len(c.SIP.DigestAlgorithms) == 0 {
+		c.SIP.DigestAlgorithms = []string{"MD5"}
+	}
 	setString(&c.Identity.Mode, ModeOffer)
 	if c.Identity.Claims == nil {
 		c.Identity.Claims = append([]string(nil), defaultClaims...)

@@ -35,6 +35,17 @@ func (c *Config) validate(v *validator) {
 		v.errf("sip.realm", "%q must not contain quotes, backslashes, colons or line breaks", c.SIP.Realm)
 	}
 	notNegative(v, "sip.max_calls", c.SIP.MaxCalls)
+	seenAlg := map[string]bool{}
+	for i, a := range c.SIP.DigestAlgorithms {
+		path := fmt.Sprintf("sip.digest_algorithms[%d]", i)
+		switch {
+		case a != "MD5" && a != "SHA-256":
+			v.errf(path, "%q is not a digest algorithm (MD5 or SHA-256)", a)
+		case seenAlg[a]:
+			v.errf(path, "%q is listed twice", a)
+		}
+		seenAlg[a] = true
+	}
 	c.validateIdentity(v)
 	c.validateIVR(v)
 	ids := c.validateAgencies(v, numbers)

@@ -181,13 +181,16 @@ func ResponseMatches(got, want string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// Challenges returns the WWW-Authenticate values to send: MD5 first, then SHA-256
-// (RFC 8760). RFC 8760 lets a server list its preferred algorithm first, but many
-// deployed phones (and sipp) answer only the first challenge and know only MD5;
-// a UA that supports SHA-256 can still pick the second.
-func Challenges(realm, nonce string) []string {
-	return []string{
-		fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5, qop="auth"`, realm, nonce),
-		fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=SHA-256, qop="auth"`, realm, nonce),
+// Challenges returns the WWW-Authenticate values for the configured algorithms, in
+// their order (RFC 8760 §2.4: most preferred first). Default is MD5 alone: many
+// deployed phones answer only the first challenge or give up on an unknown one.
+func Challenges(realm, nonce string, algorithms []string) []string {
+	if len(algorithms) == 0 {
+		algorithms = []string{AlgMD5}
 	}
+	out := make([]string, 0, len(algorithms))
+	for _, a := range algorithms {
+		out = append(out, fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=%s, qop="auth"`, realm, nonce, a))
+	}
+	return out
 }

@@ -50,16 +50,18 @@ type Config struct {
 	Number      string            // the front-door number
 	Numbers     map[string]string // legacy number -> agency id
 	Realm       string
-	Credentials Credentials
-	Switchboard Switchboard
-	Presence    Presence
-	Ports       *media.PortPool
-	RTPTimeout  time.Duration
-	RTPStats    *media.Stats
-	Store       store.Store
-	Metrics     Counter
-	Logger      *slog.Logger
-	UserAgent   string
+	// DigestAlgorithms are offered in REGISTER challenges, in order (default MD5).
+	DigestAlgorithms []string
+	Credentials      Credentials
+	Switchboard      Switchboard
+	Presence         Presence
+	Ports            *media.PortPool
+	RTPTimeout       time.Duration
+	RTPStats         *media.Stats
+	Store            store.Store
+	Metrics          Counter
+	Logger           *slog.Logger
+	UserAgent        string
 }
 
 // Edge is the running SIP side of frontdoor.

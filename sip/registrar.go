@@ -114,15 +114,33 @@ func (r *registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction)
 // authorized checks the digest response; unknown users are checked against a fake
 // HA1 so they cost the same and get the same 403 as a wrong password.
 func (r *registrar) authorized(c DigestCredentials, aor, method string) bool {
+	if !r.offered(c.Algorithm) {
+		return false
+	}
 	ha1, known := r.e.cfg.Credentials.HA1(c.Username, r.e.cfg.Realm, strings.ToUpper(c.Algorithm))
 	want, err := ExpectedResponse(c, method, ha1)
 	ok := err == nil && ResponseMatches(c.Response, want)
 	return ok && known && c.Username == aor && c.Realm == r.e.cfg.Realm
 }
 
+// offered tells whether we challenge with alg: an answer to an algorithm we did
+// not offer (a downgrade, or a policy that turned SHA-256 off) is refused.
+func (r *registrar) offered(alg string) bool {
+	algs := r.e.cfg.DigestAlgorithms
+	if len(algs) == 0 {
+		algs = []string{AlgMD5}
+	}
+	for _, a := range algs {
+		if strings.EqualFold(a, alg) {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *registrar) challenge(tx sipmsg.ServerTransaction, req *sipmsg.Request, stale bool) {
 	res := sipmsg.NewResponseFromRequest(req, sipmsg.StatusUnauthorized, "Unauthorized", nil)
-	for _, ch := range Challenges(r.e.cfg.Realm, r.e.nonces.Issue()) {
+	for _, ch := range Challenges(r.e.cfg.Realm, r.e.nonces.Issue(), r.e.cfg.DigestAlgorithms) {
 		if stale {
 			ch += ", stale=true"
 		}

@@ -41,7 +41,15 @@ func (d directory) Skills(id string) map[string]int {
 	return p.Skills
 }
 
-func (d directory) Role(id string) (string, bool) {
+func (d directory) Role(id string) string {
+	p, _ := d.Get(id)
+	return string(p.Role)
+}
+
+// httpDirectory is the directory as the HTTP edge asks it (with a found flag).
+type httpDirectory struct{ directory }
+
+func (d httpDirectory) Role(id string) (string, bool) {
 	p, ok := d.Get(id)
 	return string(p.Role), ok
 }

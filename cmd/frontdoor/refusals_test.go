@@ -56,7 +56,9 @@ func TestInviteRefusals(t *testing.T) {
 
 // An unknown user and a wrong password get the same answer; SHA-256 digest works.
 func TestRegisterRefusalsLookAlike(t *testing.T) {
-	n := startNode(t, "")
+	rtpBase += 100
+	n := startNode(t, strings.Replace(fmt.Sprintf(testConfig, freeSIPPort(t), rtpBase, rtpBase+99),
+		`number: "110"`, "number: \"110\"\nsip: { digest_algorithms: [MD5, SHA-256] }", 1))
 	ctx := timeout(t, 30*time.Second)
 
 	stranger := newPhone(t, "7777")

@@ -163,7 +163,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	}
 	n.edge, err = sip.New(sip.Config{
 		Addr: cfg.Listen.SIP, AdvertiseIP: cfg.Media.AdvertiseIP, Number: cfg.Number, Numbers: numbers,
-		Realm: cfg.SIP.Realm, Credentials: dir, Switchboard: n.sb, Presence: n.sb, Ports: ports,
+		Realm: cfg.SIP.Realm, DigestAlgorithms: cfg.SIP.DigestAlgorithms, Credentials: dir, Switchboard: n.sb, Presence: n.sb, Ports: ports,
 		RTPTimeout: time.Duration(cfg.Media.RTPTimeoutSeconds) * time.Second, RTPStats: rtpStats,
 		Store: st, Metrics: n.metrics, Logger: log,
 	})
@@ -173,7 +173,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	dialer.set(n.edge)
 
 	dash, err := dashboard.New(dashboard.Config{
-		View: n.sb, Directory: dir, CDRs: cdrSource{st}, Identity: dashIdentity(idb),
+		View: n.sb, Directory: httpDirectory{dir}, CDRs: cdrSource{st}, Identity: dashIdentity(idb),
 		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log,
 	})
 	if err != nil {
