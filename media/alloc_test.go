@@ -14,7 +14,7 @@ func TestBridgeRelayDoesNotAllocate(t *testing.T) {
 		t.Skip("counts process-wide allocations")
 	}
 	pool := testPool(t)
-	c := newCall(t, pool, &Stats{}, false, 0)
+	c := newCall(t, pool, &Stats{}, viaBridge, 0)
 	defer c.close()
 	send := func(n int) {
 		base := c.agent.got.Load()

@@ -79,10 +79,21 @@ func (c *call) close() {
 	c.agent.conn.Close()
 }
 
-// newCall builds a call through two RTPLegs and Bridge (bare=false), or
-// through a minimal hand-written Go UDP relay for comparison (bare=true).
-func newCall(tb testing.TB, pool *PortPool, stats *Stats, bare bool, i int) *call {
+// How a benchmark call carries its packets.
+const (
+	viaBridge = "bridge" // two RTPLegs and Bridge
+	viaBare   = "bare"   // a minimal hand-written Go UDP relay, the reference
+	viaDirect = "direct" // phone to phone, no relay: the harness's own cost
+)
+
+func newCall(tb testing.TB, pool *PortPool, stats *Stats, via string, i int) *call {
 	c := &call{caller: newRawPhone(tb, uint32(2*i+1)), agent: newRawPhone(tb, uint32(2*i+2))}
+	go c.caller.receive()
+	go c.agent.receive()
+	if via == viaDirect {
+		c.caller.to, c.agent.to = c.agent.addr().AddrPort(), c.caller.addr().AddrPort()
+		return c
+	}
 	ca, err := pool.Listen()
 	if err != nil {
 		tb.Fatal(err)
@@ -93,7 +104,7 @@ func newCall(tb testing.TB, pool *PortPool, stats *Stats, bare bool, i int) *cal
 	}
 	c.caller.to = ca.LocalAddr().(*net.UDPAddr).AddrPort()
 	c.agent.to = cb.LocalAddr().(*net.UDPAddr).AddrPort()
-	if bare {
+	if via == viaBare {
 		go bareRelay(ca, cb, c.agent.addr().AddrPort())
 		go bareRelay(cb, ca, c.caller.addr().AddrPort())
 		c.closers = append(c.closers, func() { ca.Close(); cb.Close() })
@@ -107,8 +118,6 @@ func newCall(tb testing.TB, pool *PortPool, stats *Stats, bare bool, i int) *cal
 		stop := Bridge(a, b)
 		c.closers = append(c.closers, stop, cancel, func() { a.Close(); b.Close() })
 	}
-	go c.caller.receive()
-	go c.agent.receive()
 	return c
 }
 
@@ -130,7 +139,7 @@ func bareRelay(in, out *net.UDPConn, to netip.AddrPort) {
 // send and receive included) per relayed packet; allocs/op is global.
 func BenchmarkBridgeRelay(b *testing.B) {
 	pool := NewPortPool("127.0.0.1", 40000, 49999)
-	c := newCall(b, pool, &Stats{}, false, 0)
+	c := newCall(b, pool, &Stats{}, viaBridge, 0)
 	defer c.close()
 	const window = 32
 	b.ReportAllocs()
@@ -156,24 +165,25 @@ func BenchmarkBridgeRelay(b *testing.B) {
 
 // BenchmarkLoad runs N concurrent bridged calls at real telephony rate
 // (50 packets/s each way per call, 172-byte packets) for a few seconds and
-// reports loss and CPU per relayed packet, for our legs ("bridge") and for
-// a bare Go UDP relay ("bare") on the same harness.
+// reports loss and CPU per relayed packet, for our legs ("bridge"), a bare
+// Go UDP relay ("bare") and no relay at all ("direct", what the phones
+// themselves cost: subtract it to get the relay's share).
 func BenchmarkLoad(b *testing.B) {
 	for _, n := range []int{100, 500, 1000} {
-		for _, kind := range []string{"bridge", "bare"} {
-			b.Run(fmt.Sprintf("calls=%d/%s", n, kind), func(b *testing.B) {
-				loadRun(b, n, kind == "bare", 3*time.Second)
+		for _, via := range []string{viaBridge, viaBare, viaDirect} {
+			b.Run(fmt.Sprintf("calls=%d/%s", n, via), func(b *testing.B) {
+				loadRun(b, n, via, 3*time.Second)
 			})
 		}
 	}
 }
 
-func loadRun(b *testing.B, n int, bare bool, dur time.Duration) {
+func loadRun(b *testing.B, n int, via string, dur time.Duration) {
 	pool := NewPortPool("127.0.0.1", 40000, 49999)
 	calls := make([]*call, n)
 	var stats Stats
 	for i := range calls {
-		calls[i] = newCall(b, pool, &stats, bare, i)
+		calls[i] = newCall(b, pool, &stats, via, i)
 	}
 	defer func() {
 		for _, c := range calls {
