@@ -184,3 +184,19 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPresentUnknownCode(t *testing.T) {
+	dir := t.TempDir()
+	wf := filepath.Join(dir, "w.json")
+	runOK(t, "issue", "-issuer-key", "../../config/keys/issuer.DEMO-ONLY.private.jwk.json", "-iss", demoIss,
+		"-claims", `{"given_name":"Minji"}`, "-out", wf)
+	svc, err := identity.NewService(identity.ServiceConfig{VerifierID: "https://frontdoor.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := serveLocal(t, identityAPI(svc))
+	err = run([]string{"present", "-wallet", wf, "-server", api.URL, "-code", "000000"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("unknown code: %v, want an error naming the 404", err)
+	}
+}
