@@ -172,7 +172,9 @@ func (s *Service) ByCode(code string) (Session, bool) {
 func (s *Service) Present(ctx context.Context, sessionID string, presentation []byte, method string) (Claims, error) {
 	sess, r := s.sessions.begin(sessionID)
 	if r != nil {
-		s.record(sess, method, Verified{}, r)
+		// The digest (of what was sent, unverified) lets an auditor tie a
+		// replay to the credential that was verified before.
+		s.record(sess, method, Verified{Digest: credentialDigest(presentation)}, r)
 		return nil, r
 	}
 	got, err := s.verifier.Verify(ctx, presentation, sess.Nonce)

@@ -80,6 +80,9 @@ func TestNonceIsSingleUse(t *testing.T) {
 			if len(f.audits) != 3 || f.audits[1].Reason != CodeReplayed || f.audits[1].CallID != "call-1" {
 				t.Fatalf("audits %+v", f.audits)
 			}
+			if f.audits[1].Digest != f.audits[0].Digest || f.audits[0].Digest == "" {
+				t.Fatalf("the replay's audit digest %q is not the verified credential's %q", f.audits[1].Digest, f.audits[0].Digest)
+			}
 		})
 	}
 }

@@ -93,8 +93,7 @@ func (v *Verifier) Verify(ctx context.Context, presentation []byte, nonce string
 	if err != nil {
 		return out, refuse(CodeMalformed, "%v", err)
 	}
-	sum := sha256.Sum256([]byte(p.IssuerJWT))
-	out.Digest = hex.EncodeToString(sum[:])
+	out.Digest = digestOf(p.IssuerJWT)
 
 	payload, cnf, err := v.issuerJWT(p.IssuerJWT, &out)
 	if err != nil {
@@ -122,6 +121,21 @@ func (v *Verifier) Verify(ctx context.Context, presentation []byte, nonce string
 	}
 	out.Claims = claims
 	return out, nil
+}
+
+func digestOf(issuerJWT string) string {
+	sum := sha256.Sum256([]byte(issuerJWT))
+	return hex.EncodeToString(sum[:])
+}
+
+// credentialDigest is the audit digest of a presentation that is not
+// verified; empty when it is not even an SD-JWT.
+func credentialDigest(presentation []byte) string {
+	p, err := sdjwt.Split(strings.TrimSpace(string(presentation)))
+	if err != nil {
+		return ""
+	}
+	return digestOf(p.IssuerJWT)
 }
 
 // issuerJWT checks the issuer-signed JWT: header, issuer, signature,
