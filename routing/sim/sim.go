@@ -46,8 +46,9 @@ type Result struct {
 	// abandoned, timed out, overflowed) answered within the threshold.
 	ServiceLevel float64 `json:"service_level"`
 	ASASeconds   float64 `json:"asa_seconds"` // mean wait of answered calls
-	// Occupancy is the agents' handle time (talk + wrap-up) over the time
-	// of the agents with the agency's skill.
+	// Occupancy is the share of the arrival window the agents with the
+	// agency's skill spent handling calls (talk + wrap-up, whichever
+	// agency's).
 	Occupancy float64 `json:"occupancy"`
 
 	Overflowed int `json:"-"`
@@ -131,8 +132,7 @@ type tally struct {
 	Result
 	within  int
 	waitSum time.Duration
-	busy    time.Duration
-	staff   int
+	staff   []string // present agents with the skill
 	wrapup  time.Duration
 	used    bool
 }
@@ -151,6 +151,7 @@ type run struct {
 	demand                   []Demand // by queue index; zero = no traffic
 	calls                    map[string]*simCall
 	tally                    []tally
+	busy                     map[string]time.Duration // agent -> talk + wrap-up
 	nextID                   int
 	observe                  func(Record)
 }
@@ -177,6 +178,7 @@ func newRun(cfg routing.Config, tr Traffic, opt Options) (*run, error) {
 		patience: newStream(opt.Seed, 3, opt.Antithetic),
 		index:    map[string]int{},
 		calls:    map[string]*simCall{},
+		busy:     map[string]time.Duration{},
 		observe:  opt.Observe,
 	}
 	r.end = r.clk.t.Add(time.Duration(opt.Hours * float64(time.Hour)))
@@ -217,7 +219,7 @@ func newRun(cfg routing.Config, tr Traffic, opt Options) (*run, error) {
 		r.tally[i].Agency, r.tally[i].wrapup = q.ID, q.Wrapup
 		for _, a := range cfg.Agents {
 			if _, ok := a.Skills[q.ID]; ok && !absent[a.ID] {
-				r.tally[i].staff++
+				r.tally[i].staff = append(r.tally[i].staff, a.ID)
 			}
 		}
 	}
@@ -359,7 +361,15 @@ func (r *run) finished(a routing.Action) {
 	case routing.OutcomeAnswered:
 		t.Answered++
 		t.waitSum += a.Wait
-		t.busy += a.Talk + t.wrapup
+		// Busy from answer to end of wrap-up, counted inside the arrival
+		// window only: the drain after it would push occupancy past 1.
+		from, to := r.clk.t.Add(-a.Talk), r.clk.t.Add(t.wrapup)
+		if to.After(r.end) {
+			to = r.end
+		}
+		if to.After(from) {
+			r.busy[a.AgentID] += to.Sub(from)
+		}
 		if a.Wait > 0 {
 			t.Waited++
 		}
@@ -391,8 +401,12 @@ func (r *run) results(hours float64) []Result {
 		if t.Answered > 0 {
 			res.ASASeconds = t.waitSum.Seconds() / float64(t.Answered)
 		}
-		if t.staff > 0 {
-			res.Occupancy = t.busy.Hours() / (float64(t.staff) * hours)
+		if len(t.staff) > 0 {
+			var busy time.Duration
+			for _, id := range t.staff {
+				busy += r.busy[id]
+			}
+			res.Occupancy = busy.Hours() / (float64(len(t.staff)) * hours)
 		}
 		out = append(out, res)
 	}

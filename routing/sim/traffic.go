@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"slices"
 	"time"
 
@@ -32,6 +33,8 @@ type Demand struct {
 	WrapupSeconds   float64 `yaml:"wrapup_seconds"`   // after-call work in this run (replaces the queue's)
 }
 
+var unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
 // DefaultStart is the virtual clock's start when the file names none.
 var DefaultStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
@@ -43,29 +46,37 @@ func ParseTraffic(data []byte) (Traffic, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&t); err != nil {
 		if errors.Is(err, io.EOF) {
-			return t, errors.New("traffic: empty file")
+			return t, errors.New("empty file")
 		}
-		return t, fmt.Errorf("traffic: %w", err)
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			msgs := make([]error, len(te.Errors))
+			for i, m := range te.Errors {
+				msgs[i] = errors.New(unknownFieldRE.ReplaceAllString(m, `unknown key "$1"`))
+			}
+			return t, errors.Join(msgs...)
+		}
+		return t, err
 	}
 	if len(t.Agencies) == 0 {
-		return t, errors.New("traffic: agencies: at least one agency is required")
+		return t, errors.New("agencies: at least one agency is required")
 	}
 	var errs []error
 	for _, id := range slices.Sorted(maps.Keys(t.Agencies)) {
 		d := t.Agencies[id]
 		if d.CallsPerHour <= 0 {
-			errs = append(errs, fmt.Errorf("traffic: agencies.%s.calls_per_hour: must be more than 0", id))
+			errs = append(errs, fmt.Errorf("agencies.%s.calls_per_hour: must be more than 0", id))
 		}
 		if d.HandleSeconds <= 0 {
-			errs = append(errs, fmt.Errorf("traffic: agencies.%s.handle_seconds: must be more than 0", id))
+			errs = append(errs, fmt.Errorf("agencies.%s.handle_seconds: must be more than 0", id))
 		}
 		if d.PatienceSeconds < 0 || d.WrapupSeconds < 0 {
-			errs = append(errs, fmt.Errorf("traffic: agencies.%s: patience_seconds and wrapup_seconds must not be negative", id))
+			errs = append(errs, fmt.Errorf("agencies.%s: patience_seconds and wrapup_seconds must not be negative", id))
 		}
 	}
 	if t.Start != "" {
 		if _, err := time.Parse(time.RFC3339, t.Start); err != nil {
-			errs = append(errs, fmt.Errorf("traffic: start: %q is not RFC 3339 (2026-03-02T09:00:00+09:00)", t.Start))
+			errs = append(errs, fmt.Errorf("start: %q is not RFC 3339 (2026-03-02T09:00:00+09:00)", t.Start))
 		}
 	}
 	return t, errors.Join(errs...)
