@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/media"
+	"github.com/frontdoor-project/frontdoor/media/tones"
+)
+
+// baresip is a real desk phone: it registers as agent 1001 with digest auth and
+// auto-answers. It sends a 2 kHz sine (ausine) and records what it decodes
+// (sndfile); the caller hears the sine and baresip's recording holds the caller's
+// 1 kHz tone.
+func TestBaresipAgentAnswers(t *testing.T) {
+	needTool(t, "baresip", "baresip")
+	n := startNode(t, "")
+	ctx := timeout(t, 60*time.Second)
+	dir := t.TempDir()
+	port := freeUDPPort(t)
+	conf := fmt.Sprintf(`poll_method epoll
+sip_listen 127.0.0.1:%d
+audio_source ausine,2000
+ausrc_srate 48000
+ausrc_channels 2
+audio_player aufile,/dev/null
+audio_alert aufile,/dev/null
+module_path /usr/lib/baresip/modules
+module g711.so
+module ausine.so
+module aufile.so
+module sndfile.so
+module_app account.so
+snd_path %s
+`, port, dir)
+	account := fmt.Sprintf("<sip:1001@%s>;auth_pass=pw1001;answermode=auto;regint=300;audio_codecs=PCMU\n", n.SIP)
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "accounts"), []byte(account), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// -n 127.0.0.1: baresip must use loopback only (it would pick the machine's address).
+	phone := startPeer(t, ctx, dir, "baresip", "-f", dir, "-n", "127.0.0.1")
+	n.waitAgent(t, ctx, "1001", "not_ready")
+	n.setReady(t, "1001")
+
+	out := dial(t, ctx, n, "126", nil, 1000, "")
+	if !out.RTP.WaitTone(ctx, 2000) {
+		t.Fatalf("caller never heard baresip's 2 kHz sine\n%s", phone.out.String())
+	}
+	n.waitAgent(t, ctx, "1001", "busy")
+	time.Sleep(time.Second) // a second of talk for baresip to record (not synchronisation)
+	out.Hangup(ctx)
+	cdr := n.waitCDR(t, ctx, "")
+	if cdr.Outcome != "answered" || cdr.Agent != "1001" || cdr.Agency != "tax" {
+		t.Fatalf("CDR %+v", cdr)
+	}
+	n.waitAgent(t, ctx, "1001", "ready")
+	// baresip writes its recordings when the call ends.
+	var heard bool
+	for deadline := time.Now().Add(10 * time.Second); !heard && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		files, _ := filepath.Glob(filepath.Join(dir, "*dec*.wav"))
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			pcm, err := media.DecodeWAV(raw)
+			if err != nil || len(pcm) < 8000 {
+				continue
+			}
+			heard = tones.Dominates(pcm[len(pcm)-4000:len(pcm)-2400], 1000)
+		}
+	}
+	if !heard {
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		t.Fatalf("baresip's recording lacks the caller's 1 kHz tone; files: %s\n%s", strings.Join(files, " "), phone.out.String())
+	}
+}
