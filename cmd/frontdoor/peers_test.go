@@ -11,7 +11,11 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/pion/rtp"
+
+	"github.com/frontdoor-project/frontdoor/media/dtmf"
 	"github.com/frontdoor-project/frontdoor/media/g711"
 	"github.com/frontdoor-project/frontdoor/media/tones"
 )
@@ -43,7 +47,8 @@ func freeUDPPort(t *testing.T) int {
 }
 
 // scenario copies a sipp scenario from test/sipp into dir with @TONE@ replaced by
-// tone (sipp's rtp_stream takes no variables) and returns the copy's path.
+// tone and @DTMF@ by dir/dtmf.pcap (sipp's rtp_stream and play_pcap_audio take no
+// variables) and returns the copy's path.
 func scenario(t *testing.T, dir, name, tone string) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
@@ -52,7 +57,9 @@ func scenario(t *testing.T, dir, name, tone string) string {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, name)
-	if err := os.WriteFile(out, bytes.ReplaceAll(raw, []byte("@TONE@"), []byte(tone)), 0o644); err != nil {
+	raw = bytes.ReplaceAll(raw, []byte("@TONE@"), []byte(tone))
+	raw = bytes.ReplaceAll(raw, []byte("@DTMF@"), []byte(filepath.Join(dir, "dtmf.pcap")))
+	if err := os.WriteFile(out, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -123,6 +130,62 @@ func writeToneWAV(t *testing.T, dir string, freq float64, seconds int) string {
 	w(uint32(len(data)))
 	b.Write(data)
 	path := filepath.Join(dir, "tone"+strconv.Itoa(int(freq))+".wav")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// writeDTMFPcap writes keys as RFC 4733 telephone-events (PT 101) in a pcap for
+// sipp's play_pcap_audio, which replays the RTP payloads to our media port with
+// the pcap's timing. Frames are Ethernet/IPv4/UDP; sipp rewrites the addresses.
+func writeDTMFPcap(t *testing.T, dir, keys string) string {
+	t.Helper()
+	var b bytes.Buffer
+	w := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
+	w(uint32(0xa1b2c3d4))
+	w(uint16(2))
+	w(uint16(4))
+	w(int32(0))
+	w(uint32(0))
+	w(uint32(65535))
+	w(uint32(1)) // Ethernet
+	var (
+		at  = 200 * time.Millisecond // let the call settle first
+		seq = uint16(1000)
+		ts  = uint32(8000)
+	)
+	for _, k := range keys {
+		pkts, err := dtmf.Sender{}.Packets(k, 100*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pkts {
+			rtpPkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, SequenceNumber: seq, Timestamp: ts, SSRC: 0x5eed, Marker: p.Marker}, Payload: p.Payload[:]}
+			seq++
+			raw, _ := rtpPkt.Marshal()
+			udpLen := 8 + len(raw)
+			frame := make([]byte, 0, 14+20+udpLen)
+			frame = append(frame, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00)
+			ip := []byte{0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1}
+			binary.BigEndian.PutUint16(ip[2:], uint16(20+udpLen))
+			frame = append(frame, ip...)
+			frame = binary.BigEndian.AppendUint16(frame, 40000)
+			frame = binary.BigEndian.AppendUint16(frame, 40002)
+			frame = binary.BigEndian.AppendUint16(frame, uint16(udpLen))
+			frame = binary.BigEndian.AppendUint16(frame, 0)
+			frame = append(frame, raw...)
+			w(uint32(at / time.Second))
+			w(uint32(at % time.Second / time.Microsecond))
+			w(uint32(len(frame)))
+			w(uint32(len(frame)))
+			b.Write(frame)
+			at += 20 * time.Millisecond
+		}
+		ts += 8000 // the next key is a new event
+		at += 100 * time.Millisecond
+	}
+	path := filepath.Join(dir, "dtmf.pcap")
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}

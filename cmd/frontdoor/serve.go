@@ -129,7 +129,10 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		return nil, err
 	}
 	lo, hi := cfg.RTPPortRange()
-	ports := media.NewPortPool(cfg.Media.AdvertiseIP, lo, hi)
+	// RTP binds where SIP listens; advertise_ip is only what the SDP says (it may
+	// be a NAT's public address, not one of ours).
+	rtpIP, _, _ := net.SplitHostPort(cfg.Listen.SIP)
+	ports := media.NewPortPool(rtpIP, lo, hi)
 	rtpStats := &media.Stats{}
 	n.metrics.SetRTPSource(rtpStats.Packets)
 

@@ -81,3 +81,25 @@ func TestSippCallerAudioReachesAgent(t *testing.T) {
 		t.Fatalf("CDR %+v", cdr)
 	}
 }
+
+// A sipp citizen picks customs with RFC 4733 telephone-events ("2", then "#").
+func TestSippCallerRFC4733Keys(t *testing.T) {
+	needTool(t, "sipp", "sip-tester")
+	n := startNode(t, "")
+	ctx := timeout(t, 60*time.Second)
+	dir := t.TempDir()
+	writeDTMFPcap(t, dir, "2#")
+	agent := n.readyAgent(t, ctx, "1002", func(p *testua.Phone) { p.AutoAnswer = 2000 })
+	caller := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario(t, dir, "caller_rfc4733.xml", ""), "-s", "110", "-m", "1",
+		"-d", "3000", n.SIP)...)
+	in, err := agent.NextIncoming(ctx)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, caller.out.String())
+	}
+	if got := in.Req.GetHeader("X-Frontdoor-Agency"); got == nil || got.Value() != "customs" {
+		t.Fatalf("agency %v, want customs", got)
+	}
+	if err := caller.wait(ctx); err != nil {
+		t.Fatalf("sipp caller: %v\n%s", err, caller.out.String())
+	}
+}
