@@ -4,8 +4,10 @@
 package config
 
 import (
-	_ "embed"
+	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -127,8 +129,27 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
+// demoKeys are the demo issuer's public keys, embedded so the demo config works
+// from any directory (`frontdoor serve` without -config), not only the repository.
+//
+//go:embed keys/issuer.jwks.json
+var demoKeys embed.FS
+
 // Demo is the embedded demo config (the 11 agencies and demo agents).
 func Demo() (*Config, error) { return Parse(DemoPath, demoYAML) }
+
+// ReadFile reads a file the config names (jwks_file), relative to the config's
+// directory. For the embedded demo config a file absent on disk is read from
+// the binary.
+func (c *Config) ReadFile(p string) ([]byte, error) {
+	data, err := os.ReadFile(c.Resolve(p))
+	if err != nil && c.Path == DemoPath && errors.Is(err, fs.ErrNotExist) {
+		if emb, eerr := demoKeys.ReadFile(filepath.ToSlash(filepath.Clean(p))); eerr == nil {
+			return emb, nil
+		}
+	}
+	return data, err
+}
 
 // DemoYAML is the embedded demo file's text.
 func DemoYAML() []byte { return append([]byte(nil), demoYAML...) }

@@ -113,7 +113,7 @@ func (c *Config) validateIdentity(v *validator) {
 		seen[iss.Iss] = true
 		if iss.JWKSFile == "" {
 			v.errf(p+".jwks_file", "required")
-		} else if _, err := os.Stat(c.Resolve(iss.JWKSFile)); err != nil {
+		} else if _, err := c.ReadFile(iss.JWKSFile); err != nil {
 			v.errf(p+".jwks_file", "cannot read %s: %v", c.Resolve(iss.JWKSFile), unwrapPathError(err))
 		}
 	}

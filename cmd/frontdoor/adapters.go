@@ -83,11 +83,15 @@ func newIdentity(cfg *config.Config, st store.Store, m *metrics.Metrics, log *sl
 	}
 	var issuers []identity.IssuerKeys
 	for _, is := range cfg.Identity.Issuers {
-		keys, err := identity.LoadIssuer(is.Iss, cfg.Resolve(is.JWKSFile))
+		raw, err := cfg.ReadFile(is.JWKSFile)
 		if err != nil {
 			return nil, fmt.Errorf("identity issuer %s: %w", is.Iss, err)
 		}
-		issuers = append(issuers, keys)
+		set, err := identity.ParseJWKS(raw)
+		if err != nil {
+			return nil, fmt.Errorf("identity issuer %s: jwks %s: %w", is.Iss, is.JWKSFile, err)
+		}
+		issuers = append(issuers, identity.IssuerKeys{Issuer: is.Iss, Keys: set})
 	}
 	return identity.NewService(identity.ServiceConfig{
 		VerifierID: cfg.Identity.VerifierID, Issuers: issuers, Claims: cfg.Identity.Claims,
