@@ -8,10 +8,15 @@
 //       verifies a presentation (signature, disclosures, KB-JWT, nonce, aud);
 //       prints {"verified":true,"claims","header","kb"} or exits 1 with
 //       {"verified":false,"error"}.
+//   node interop.mjs status-list --bits B --statuses 0,1,2,...
+//       compresses a Token Status List; prints {"lst"}.
+//   node interop.mjs status-read --token JWT --idx 0,3,...
+//       reads entries of a Status List Token's list; prints {"bits","statuses"}.
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { ES256, digest, generateSalt } from '@sd-jwt/crypto-nodejs';
+import { StatusList, getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
 
 const b64u = (buf) => Buffer.from(buf).toString('base64url');
 
@@ -110,6 +115,17 @@ async function verify(opts) {
   return { verified: true, claims, header: res.header, kb: res.kb };
 }
 
+function statusList(opts) {
+  const statuses = opts.statuses.split(',').map(Number);
+  const list = new StatusList(statuses, Number(opts.bits));
+  return { lst: list.compressStatusList() };
+}
+
+function statusRead(opts) {
+  const list = getListFromStatusListJWT(opts.token);
+  return { bits: list.getBitsPerStatus(), statuses: opts.idx.split(',').map((i) => list.getStatus(Number(i))) };
+}
+
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
@@ -120,13 +136,17 @@ const { positionals, values } = parseArgs({
     disclose: { type: 'string' },
     jwks: { type: 'string' },
     presentation: { type: 'string' },
+    bits: { type: 'string' },
+    statuses: { type: 'string' },
+    token: { type: 'string' },
+    idx: { type: 'string' },
   },
 });
 
-const commands = { 'issue-present': issuePresent, verify };
+const commands = { 'issue-present': issuePresent, verify, 'status-list': statusList, 'status-read': statusRead };
 const cmd = commands[positionals[0]];
 if (!cmd) {
-  console.error('usage: node interop.mjs issue-present|verify [options]');
+  console.error('usage: node interop.mjs issue-present|verify|status-list|status-read [options]');
   process.exit(2);
 }
 try {
