@@ -95,6 +95,7 @@ type pres struct {
 	alg         jose.SignatureAlgorithm // issuer JWT alg; "" = from the key
 	issuerKey   any                     // signing key of the issuer JWT
 	kid         string
+	crit        string // a critical header extension the verifier does not know
 	payload     map[string]any
 	disclosures []string
 	noKB        bool
@@ -157,11 +158,14 @@ func decoy(t *testing.T) string {
 	return d.Digest
 }
 
-func sign(t *testing.T, alg jose.SignatureAlgorithm, key any, typ, kid string, payload any) string {
+func sign(t *testing.T, alg jose.SignatureAlgorithm, key any, typ, kid string, payload any, crit ...string) string {
 	t.Helper()
 	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ))
 	if kid != "" {
 		opts = opts.WithHeader("kid", kid)
+	}
+	for _, c := range crit {
+		opts = opts.WithCritical(c).WithHeader(jose.HeaderKey(c), true)
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
 	if err != nil {
@@ -197,7 +201,11 @@ func (p *pres) encode(t *testing.T) string {
 	if alg == "" {
 		alg = algOf(t, p.issuerKey)
 	}
-	jwt := sign(t, alg, p.issuerKey, p.typ, p.kid, p.payload)
+	var crit []string
+	if p.crit != "" {
+		crit = append(crit, p.crit)
+	}
+	jwt := sign(t, alg, p.issuerKey, p.typ, p.kid, p.payload, crit...)
 	head := sdjwt.Join(jwt, p.disclosures)
 	if p.noKB {
 		return head

@@ -173,6 +173,9 @@ func (v *Verifier) issuerJWT(jwt string, out *Verified) (map[string]any, jose.JS
 		return nil, cnf, refuse(CodeBadSignature, "issuer %q has no key with kid %q", iss, h.Kid)
 	}
 	if _, err := sdjwt.Verify(jwt, h.Alg, candidates); err != nil {
+		if errors.Is(err, sdjwt.ErrMalformed) { // e.g. an unsupported "crit" header
+			return nil, cnf, refuse(CodeMalformed, "issuer-signed JWT: %v", err)
+		}
 		return nil, cnf, refuse(CodeBadSignature, "issuer-signed JWT: %v", err)
 	}
 	if err := v.checkTimes(payload); err != nil {

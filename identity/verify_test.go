@@ -115,6 +115,7 @@ func TestEveryRuleRefusesWithItsCode(t *testing.T) {
 		{"iat in the future", CodeNotYetValid, func(t *testing.T, f *fixture, p *pres) {
 			p.payload["iat"] = f.clock.Now().Add(2 * time.Minute).Unix()
 		}},
+		{"unknown critical header", CodeMalformed, func(t *testing.T, f *fixture, p *pres) { p.crit = "x-frontdoor-unknown" }},
 		{"iat missing", CodeMalformed, func(t *testing.T, f *fixture, p *pres) { delete(p.payload, "iat") }},
 		{"exp not a number", CodeMalformed, func(t *testing.T, f *fixture, p *pres) { p.payload["exp"] = "tomorrow" }},
 		{"vct missing", CodeMalformed, func(t *testing.T, f *fixture, p *pres) { delete(p.payload, "vct") }},

@@ -140,8 +140,12 @@ func Verify(jwt string, alg string, keys []jose.JSONWebKey) ([]byte, error) {
 			continue
 		}
 		tried++
-		if payload, err := jws.Verify(k.Key); err == nil {
+		payload, err := jws.Verify(k.Key)
+		if err == nil {
 			return payload, nil
+		}
+		if errors.Is(err, jose.ErrUnsupportedCriticalHeader) {
+			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 		}
 	}
 	if tried == 0 {
