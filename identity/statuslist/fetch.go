@@ -104,6 +104,12 @@ func (f *Fetcher) Allowed(uri string) bool {
 	if err != nil || u.User != nil || u.Fragment != "" {
 		return false
 	}
+	// Dot segments could climb out of the allowed path on the server.
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
 	for _, a := range f.allowed {
 		if u.Scheme == a.Scheme && strings.EqualFold(u.Host, a.Host) && strings.HasPrefix(u.EscapedPath(), a.EscapedPath()) {
 			return true
