@@ -11,8 +11,13 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/frontdoor ./cmd/frontdoor
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/fdwallet ./cmd/fdwallet
 
-# Runs the platform on the demo config with the store in ./data.
+# Runs the platform on the demo config with the store in ./data, after making a
+# demo citizen's wallet (data/demo-wallet.json) to verify calls with.
 run: build
+	@mkdir -p data
+	@[ -f data/demo-wallet.json ] || ./bin/fdwallet issue -issuer-key config/keys/issuer.DEMO-ONLY.private.jwk.json \
+		-iss https://id.example -claims '{"given_name":"Minji","family_name":"Kim","birthdate":"1958-03-02"}' \
+		-out data/demo-wallet.json
 	./bin/frontdoor serve -config config/demo.yaml -data ./data
 
 # Every test: unit, integration, real SIP peers (sipp, baresip), interop, fuzz smoke.

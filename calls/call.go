@@ -162,3 +162,11 @@ func (b *keyBuffer) clear() {
 	b.keys = b.keys[:0]
 	b.mu.Unlock()
 }
+
+// VerificationCode is the code the IVR read out for the digital-ID step ("" when
+// none); a wallet answers it through GET /api/v1/identity/codes/{code}.
+func (c *Call) VerificationCode() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.identityCode
+}

@@ -244,7 +244,10 @@ func (n *Node) PrintWelcome(w io.Writer) {
 	fmt.Fprintf(w, "  Metrics:         %s/metrics\n", host)
 	fmt.Fprintf(w, "  API:             %s/api/v1/queues\n", host)
 	fmt.Fprintf(w, "  Agents' phones register as sip:<agent-id>@%s (realm %q)\n", n.edge.Addr(), n.cfg.SIP.Realm)
-	fmt.Fprintf(w, "  Verify a call's caller: bin/fdwallet present -wallet data/demo-wallet.json -server %s -code <code heard>\n", host)
+	if n.cfg.Identity.Mode != config.ModeOff {
+		fmt.Fprintf(w, "  Digital ID: call 110, press 1, then answer the code you hear with the demo wallet:\n")
+		fmt.Fprintf(w, "    bin/fdwallet present -wallet data/demo-wallet.json -server %s -code <code>\n", host)
+	}
 }
 
 type wallClock struct{}
