@@ -170,14 +170,19 @@ func TestPagesAreServedWithTheirAssets(t *testing.T) {
 			t.Errorf("%s lacks a language", p)
 		}
 	}
-	_, body := e.do("GET", "/", "", "")
-	for _, asset := range []string{"/static/supervisor.js", "/static/style.css"} {
-		if !strings.Contains(string(body), asset) {
-			t.Errorf("/ does not load %s", asset)
-		}
-		resp, _ := e.do("GET", asset, "", "")
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("%s: %d", asset, resp.StatusCode)
+	for page, assets := range map[string][]string{
+		"/":      {"/static/session.js", "/static/supervisor.js", "/static/style.css"},
+		"/agent": {"/static/session.js", "/static/agent.js", "/static/style.css"},
+	} {
+		_, body := e.do("GET", page, "", "")
+		for _, asset := range assets {
+			if !strings.Contains(string(body), asset) {
+				t.Errorf("%s does not load %s", page, asset)
+			}
+			resp, _ := e.do("GET", asset, "", "")
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s: %d", asset, resp.StatusCode)
+			}
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/frontdoor-project/frontdoor/calls"
 )
 
 // browser starts headless Debian Chromium, or skips (fails under CI=true).
@@ -137,6 +139,81 @@ func TestSupervisorPageInChromium(t *testing.T) {
 	}
 	resp, body := e.do("GET", "/api/v1/agents", token, "")
 	wantError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+	if p := problems(); len(p) > 0 {
+		t.Errorf("page problems: %v", p)
+	}
+}
+
+// signIn fills the login form of the page at path as id.
+func signIn(e *env, path, id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(e.srv.URL+path),
+		chromedp.WaitVisible(chromedp.ID("login-id")),
+		chromedp.SendKeys(chromedp.ID("login-id"), id),
+		chromedp.SendKeys(chromedp.ID("login-password"), testDirectory[id][0]),
+		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)),
+	)
+}
+
+func TestAgentPageInChromium(t *testing.T) {
+	ctx, problems := browser(t)
+	e := newEnv(t)
+	myState := `document.querySelector("#my-state").textContent`
+	if err := chromedp.Do(ctx, signIn(e, "/agent", "1001"), waitJS(myState+`.startsWith("You are not ready")`)); err != nil {
+		t.Fatalf("sign in: %v (page problems: %v)", err, problems())
+	}
+
+	// Ready, then not ready with a chosen reason: the core changes.
+	err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("set-ready")),
+		waitJS(myState+`.startsWith("You are ready")`),
+		chromedp.SetValue(chromedp.ID("reason"), "lunch"),
+		chromedp.Click(chromedp.ID("set-not-ready")),
+		waitJS(myState+`.startsWith("You are not ready (lunch)")`),
+	)
+	if err != nil {
+		t.Fatalf("state buttons: %v (page problems: %v)", err, problems())
+	}
+	for _, a := range e.core.Agents() {
+		if a.ID == "1001" && (a.State != "not_ready" || a.Reason != "lunch") {
+			t.Errorf("core has 1001 %s (%s), want not_ready (lunch)", a.State, a.Reason)
+		}
+	}
+
+	// A call reaches the agent: the page shows it and offers a verification.
+	call := calls.CallStatus{ID: "c-7", Number: "110", Agency: "tax", State: "connected", Agent: "1001"}
+	e.core.mu.Lock()
+	e.core.calls = append(e.core.calls, call)
+	e.core.mu.Unlock()
+	e.core.publish(calls.Event{Type: "call", Data: call})
+	err = chromedp.Do(ctx,
+		waitJS(`document.querySelector("#call").textContent.includes("c-7")`),
+		chromedp.Click(chromedp.ID("verify")),
+		waitJS(`document.querySelector("#verify-code").textContent.includes("Read this code")`),
+	)
+	if err != nil {
+		t.Fatalf("verification offer: %v (page problems: %v)", err, problems())
+	}
+	code, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("verify-code")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, ok := e.id.sessionForCall("c-7")
+	if !ok || !strings.Contains(code, strings.Join(strings.Split(sess.Code, ""), " ")) {
+		t.Errorf("page says %q; session for c-7: %+v (%v)", code, sess, ok)
+	}
+
+	// The caller verifies: the page shows the claims.
+	e.core.mu.Lock()
+	last := len(e.core.calls) - 1
+	e.core.calls[last].Verified = true
+	e.core.calls[last].Identity = map[string]string{"given_name": "Minho", "family_name": "Choi"}
+	e.core.mu.Unlock()
+	e.core.publish(calls.Event{Type: "call", Data: e.core.calls[last]})
+	if err := chromedp.Do(ctx, waitJS(`document.querySelector("#call").textContent.includes("Minho")`),
+		waitJS(`document.querySelector("#verify").hidden`)); err != nil {
+		t.Fatalf("verified caller: %v", err)
+	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("page problems: %v", p)
 	}

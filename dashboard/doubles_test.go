@@ -163,12 +163,13 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // env is one server on a real 127.0.0.1 listener with its doubles.
 type env struct {
-	t     *testing.T
-	srv   *httptest.Server
-	core  *core
-	clock *fakeClock
-	cdrs  *cdrList
-	id    *verifier
+	t      *testing.T
+	srv    *httptest.Server
+	server *Server
+	core   *core
+	clock  *fakeClock
+	cdrs   *cdrList
+	id     *verifier
 }
 
 func newEnv(t *testing.T, tweak ...func(*Config)) *env {
@@ -185,7 +186,9 @@ func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 		t.Fatalf("New: %v", err)
 	}
 	e.srv = httptest.NewServer(s)
-	t.Cleanup(e.srv.Close)
+	// As serve does on shutdown: end the event streams, then close.
+	t.Cleanup(func() { s.CloseStreams(); e.srv.Close() })
+	e.server = s
 	return e
 }
 

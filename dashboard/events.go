@@ -28,6 +28,12 @@ type snapshotEvent struct {
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principalFrom(ctx)
+	select {
+	case <-s.closing:
+		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is stopping")
+		return
+	default:
+	}
 	rc := http.NewResponseController(w)
 	// The stream outlives any server write timeout meant for plain requests.
 	if err := rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
@@ -59,6 +65,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-s.closing:
 			return
 		case ev, ok := <-ch:
 			if !ok {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -189,4 +190,20 @@ func TestClientDisconnectEndsTheStream(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d subscriptions left after the client left", n)
 	}
+}
+
+func TestCloseStreamsEndsStreamsForShutdown(t *testing.T) {
+	e := newEnv(t)
+	st := openStream(t, e.srv.URL, "Authorization", "Bearer "+testAdminToken)
+	if ev := st.nextEvent(); ev.Type != "snapshot" {
+		t.Fatalf("first event %q", ev.Type)
+	}
+	e.server.CloseStreams()
+	// The server ends the stream: the client reads to EOF.
+	if _, err := io.Copy(io.Discard, st.r); err != nil {
+		t.Fatalf("stream did not end cleanly: %v", err)
+	}
+	<-e.core.unsubscribed
+	resp, body := e.do("GET", "/api/v1/events", testAdminToken, "")
+	wantError(t, resp, body, http.StatusServiceUnavailable, "shutting_down")
 }

@@ -49,6 +49,17 @@ func (v *verifier) ByCode(code string) (IdentitySession, bool) {
 	return IdentitySession{}, false
 }
 
+func (v *verifier) sessionForCall(callID string) (IdentitySession, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, s := range v.sessions {
+		if s.CallID == callID {
+			return s, true
+		}
+	}
+	return IdentitySession{}, false
+}
+
 // refusal is shaped like identity.Refusal: fields, and the method the edge looks for.
 type refusal struct{ Code, Detail string }
 

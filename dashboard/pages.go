@@ -14,7 +14,7 @@ var webFS embed.FS
 // pages maps each page's path to its file under web/.
 var pages = map[string]string{
 	"/{$}":   "web/index.html", // supervisor dashboard
-	"/agent": "web/agent.html", // agent softphone (WebRTC: a later issue)
+	"/agent": "web/agent.html", // agent: own state, current call, caller verification (audio: WebRTC later)
 	"/call":  "web/call.html",  // citizen web caller (WebRTC: a later issue)
 }
 

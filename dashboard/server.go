@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/frontdoor-project/frontdoor/calls"
@@ -66,6 +67,9 @@ type Server struct {
 	logins   *clientLimits // login attempts per client address
 	public   *clientLimits // public identity requests per client address
 	mux      *http.ServeMux
+
+	closing   chan struct{} // closed by CloseStreams
+	closeOnce sync.Once
 }
 
 // New checks the config and builds the routes.
@@ -105,11 +109,20 @@ func New(cfg Config) (*Server, error) {
 		logins:   newClientLimits(cfg.Clock, cfg.LoginsPerMinute),
 		public:   newClientLimits(cfg.Clock, cfg.PublicPerMinute),
 		mux:      http.NewServeMux(),
+		closing:  make(chan struct{}),
 	}
 	if err := s.routes(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// CloseStreams ends every open event stream and refuses new ones. Register
+// it with http.Server.RegisterOnShutdown: Shutdown waits for handlers but
+// never cancels them, and an event stream would otherwise hold it until
+// its deadline.
+func (s *Server) CloseStreams() {
+	s.closeOnce.Do(func() { close(s.closing) })
 }
 
 // routes is the one table of what answers where.
