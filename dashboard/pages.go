@@ -1,10 +1,13 @@
 package dashboard
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 )
 
@@ -18,13 +21,26 @@ var pages = map[string]string{
 	"/call":  "web/call.html",  // citizen web caller (WebRTC: a later issue)
 }
 
+// renderPage fills a page's shared parts (web/partials.tmpl) once, at start-up.
+func renderPage(file string) ([]byte, error) {
+	t, err := template.ParseFS(webFS, "web/partials.tmpl", file)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: embedded page %s: %w", file, err)
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, path.Base(file), nil); err != nil {
+		return nil, fmt.Errorf("dashboard: embedded page %s: %w", file, err)
+	}
+	return b.Bytes(), nil
+}
+
 func (s *Server) pageRoutes() error {
-	for path, file := range pages {
-		body, err := webFS.ReadFile(file)
+	for route, file := range pages {
+		body, err := renderPage(file)
 		if err != nil {
-			return fmt.Errorf("dashboard: embedded page %s: %w", file, err)
+			return err
 		}
-		s.mux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) {
+		s.mux.HandleFunc("GET "+route, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-cache")
 			_, _ = w.Write(body)
