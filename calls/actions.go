@@ -126,7 +126,7 @@ func (s *Switchboard) agentStateChanged(a routing.Action) {
 			s.log.Error("store agent state", "agent", a.AgentID, "err", err)
 		}
 	}()
-	s.publish("agent", rec)
+	s.publish("agent", s.agentStatus(a.AgentID))
 }
 
 // startOffer rings an agent on its own goroutine. Callers hold s.mu.

@@ -2,6 +2,9 @@ package calls
 
 import (
 	"context"
+	"errors"
+
+	"github.com/frontdoor-project/frontdoor/media"
 	"time"
 )
 
@@ -36,7 +39,8 @@ func (c *Call) say(ctx context.Context, bargeIn bool, names ...string) bool {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := c.sb.audio.Play(pctx, c.leg.Media(), names...); err != nil && pctx.Err() == nil {
+		// A closed leg is the caller hanging up mid-prompt: nothing to report.
+		if err := c.sb.audio.Play(pctx, c.leg.Media(), names...); err != nil && pctx.Err() == nil && !errors.Is(err, media.ErrClosed) {
 			c.sb.log.Warn("prompt", "call", c.ID, "err", err)
 		}
 	}()

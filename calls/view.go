@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/frontdoor-project/frontdoor/agents"
+	"github.com/frontdoor-project/frontdoor/routing"
 )
 
 // AgentOnline logs an agent in: its phone registered or its softphone connected.
@@ -88,6 +89,23 @@ func (s *Switchboard) Agents() []AgentStatus {
 	s.mu.Unlock()
 	out := make([]AgentStatus, 0, len(snaps))
 	for _, a := range snaps {
+		out = append(out, s.statusOf(a))
+	}
+	return out
+}
+
+// agentStatus is one agent's status for an event. Callers hold s.mu.
+func (s *Switchboard) agentStatus(id string) AgentStatus {
+	for _, a := range s.eng.Agents() {
+		if a.ID == id {
+			return s.statusOf(a)
+		}
+	}
+	return AgentStatus{ID: id}
+}
+
+func (s *Switchboard) statusOf(a routing.AgentSnapshot) AgentStatus {
+	{
 		st := AgentStatus{ID: a.ID, State: string(a.State), Reason: a.Reason, Since: a.Since,
 			CurrentCall: a.CallID, Agency: a.Queue, CallsToday: a.CallsTaken}
 		if st.Since.IsZero() {
@@ -99,9 +117,8 @@ func (s *Switchboard) Agents() []AgentStatus {
 			st.Role = s.cfg.Directory.Role(a.ID)
 			st.Skills = s.cfg.Directory.Skills(a.ID)
 		}
-		out = append(out, st)
+		return st
 	}
-	return out
 }
 
 // Calls implements View.

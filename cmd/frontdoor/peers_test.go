@@ -191,3 +191,18 @@ func writeDTMFPcap(t *testing.T, dir, keys string) string {
 	}
 	return path
 }
+
+// portFree tells whether a port is free for both UDP and TCP on 127.0.0.1.
+func portFree(p int) bool {
+	u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+	if err != nil {
+		return false
+	}
+	defer u.Close()
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}

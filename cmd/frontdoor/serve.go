@@ -186,6 +186,8 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		return nil, fmt.Errorf("http listen %s: %w", cfg.Listen.HTTP, err)
 	}
 	n.http = &http.Server{Handler: dash, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Live dashboards hold SSE streams open; end them so Shutdown need not wait.
+	n.http.RegisterOnShutdown(dash.CloseStreams)
 	ok = true
 	return n, nil
 }
