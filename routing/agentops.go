@@ -14,11 +14,16 @@ const (
 )
 
 // Login: the agent registered (or its softphone connected). It starts
-// not_ready (reason "login"). Logging in twice changes nothing.
+// not_ready (reason "login"). Logging in again changes nothing, except
+// that it cancels a logout pending until the current call ends.
 func (e *Engine) Login(agentID string) []Action {
 	e.begin()
 	a := e.agentIdx[agentID]
-	if a == nil || a.state != agents.LoggedOut {
+	if a == nil {
+		return nil
+	}
+	if a.state != agents.LoggedOut {
+		a.pendOut = false // back before its call ended: stays logged in
 		return nil
 	}
 	a.misses, a.pendNR, a.pendOut = 0, false, false
@@ -202,7 +207,9 @@ func (e *Engine) checkLeaveEmpty(a *agent) {
 					continue
 				}
 			}
-			e.qlog(q, c.id, "", "EXITEMPTY", itoa(e.position(c)), itoa(c.origPos), secs(e.now-c.enqueued))
+			if !e.noQlog {
+				e.qlog(q, c.id, "", "EXITEMPTY", itoa(e.position(c)), itoa(c.origPos), secs(e.now-c.enqueued))
+			}
 			e.unqueue(c)
 			e.endCall(c, OutcomeRejected, PromptBusy)
 		}

@@ -142,7 +142,9 @@ func (e *Engine) CallerHangup(callID string) []Action {
 	case callConnected:
 		e.endConnected(c, "COMPLETECALLER")
 	default:
-		e.qlog(c.q, c.id, "", "ABANDON", itoa(e.position(c)), itoa(c.origPos), secs(e.now-c.enqueued))
+		if !e.noQlog { // position walks the queue
+			e.qlog(c.q, c.id, "", "ABANDON", itoa(e.position(c)), itoa(c.origPos), secs(e.now-c.enqueued))
+		}
 		e.withdraw(c, nil)
 		e.unqueue(c)
 		c.q.stats.roll(c.q, e.now).abandoned++

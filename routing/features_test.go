@@ -310,3 +310,16 @@ func TestSnapshotsAndQueueLog(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginDuringCallCancelsPendingLogout(t *testing.T) {
+	r := newRig(t, oneQueue(QueueConfig{ID: "q"}, "a1"))
+	r.ready("a1")
+	r.arrive("c1", "q")
+	r.keep(r.e.Answered("c1", "a1"))
+	r.keep(r.e.Logout("a1")) // phone unregistered mid-call...
+	r.keep(r.e.Login("a1"))  // ...and registered again
+	r.keep(r.e.AgentHangup("c1"))
+	if st, _ := r.agentState("a1"); st != agents.Ready {
+		t.Fatalf("a1 = %s, want ready (the logout was called off)", st)
+	}
+}

@@ -98,7 +98,9 @@ func (e *Engine) callTimer(c *call) {
 	cfg := &c.q.cfg
 	waited := e.now - c.enqueued
 	if cfg.MaxWait > 0 && waited >= int64(cfg.MaxWait) {
-		e.qlog(c.q, c.id, "", "EXITWITHTIMEOUT", itoa(e.position(c)), itoa(c.origPos), secs(waited))
+		if !e.noQlog {
+			e.qlog(c.q, c.id, "", "EXITWITHTIMEOUT", itoa(e.position(c)), itoa(c.origPos), secs(waited))
+		}
 		e.unqueue(c)
 		e.endCall(c, OutcomeTimeout, PromptTimeout)
 		return
