@@ -14,9 +14,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/frontdoor-project/frontdoor/calls"
+	"github.com/frontdoor-project/frontdoor/internal/netns"
 )
 
-// browser starts headless Debian Chromium, or skips (fails under CI=true).
+// browser starts headless Debian Chromium, or skips (fails under CI=true). Call it
+// only inside netns.Isolate: Chromium must see nothing but loopback.
 // Every console error and uncaught exception of the page (CSP violations are
 // console errors) is collected for the test to check at its end.
 func browser(t *testing.T) (context.Context, func() []string) {
@@ -30,7 +32,10 @@ func browser(t *testing.T) (context.Context, func() []string) {
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("proxy-server", "direct://"), chromedp.Flag("proxy-bypass-list", "*"))
+		chromedp.Flag("proxy-server", "direct://"), chromedp.Flag("proxy-bypass-list", "*"),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
+		chromedp.Flag("allow-loopback-in-peer-connection", true))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	// The deadline only keeps a wedged browser from hanging the test run.
@@ -78,6 +83,9 @@ func agentCell(id string, col int) string {
 }
 
 func TestSupervisorPageInChromium(t *testing.T) {
+	if !netns.Isolate(t) {
+		return
+	}
 	ctx, problems := browser(t)
 	e := newEnv(t)
 
@@ -156,6 +164,9 @@ func signIn(e *env, path, id string) chromedp.Action[chromedp.Void] {
 }
 
 func TestAgentPageInChromium(t *testing.T) {
+	if !netns.Isolate(t) {
+		return
+	}
 	ctx, problems := browser(t)
 	e := newEnv(t)
 	myState := `document.querySelector("#my-state").textContent`
