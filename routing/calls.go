@@ -49,6 +49,7 @@ func (e *Engine) accepts(q *queue) (ok bool, outcome, prompt string) {
 
 // enter queues c in q, or refuses it there.
 func (e *Engine) enter(c *call, q *queue) {
+	q.stats.roll(q, e.now).offered++ // presented, whether it may stay or not
 	if ok, outcome, prompt := e.accepts(q); !ok {
 		if outcome != OutcomeClosed && q.overflow != nil && c.hops < maxOverflowHops {
 			c.q = q
@@ -69,7 +70,6 @@ func (e *Engine) enter(c *call, q *queue) {
 	if cfg.MessageEvery > 0 {
 		c.nextMsg = e.now + int64(cfg.MessageEvery)
 	}
-	q.stats.roll(q, e.now).offered++
 	e.queueCall(c, false)
 	c.origPos = q.waiting
 	e.qlog(q, c.id, "", "ENTERQUEUE", "", c.caller)

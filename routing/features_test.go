@@ -113,7 +113,7 @@ func TestOverflowAfterTimeoutAndWhenFull(t *testing.T) {
 		t.Fatalf("overflowed into a full queue: %v", only(acts, Overflow))
 	}
 	qs := r.e.Queues()
-	if tax, civil := qs[0], qs[1]; tax.Overflowed != 2 || tax.Waiting != 2 || civil.Rejected != 1 || civil.Waiting != 1 || civil.Offered != 1 {
+	if tax, civil := qs[0], qs[1]; tax.Overflowed != 2 || tax.Waiting != 2 || civil.Rejected != 1 || civil.Waiting != 1 || civil.Offered != 2 {
 		t.Fatalf("tax %+v\ncivil %+v", tax, civil)
 	}
 }

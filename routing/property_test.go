@@ -142,18 +142,28 @@ func runSequence(t *testing.T, seed uint64, steps int) {
 		if err := e.checkInvariants(); err != nil {
 			t.Fatalf("seed %d after %s: %v", seed, step, err)
 		}
-		queued := map[string]int{}
+		queued, pending := map[string]int{}, map[string]int{}
 		for _, c := range e.Calls() {
 			if !m.live[c.ID] {
 				t.Fatalf("seed %d after %s: snapshot shows call %s the actions ended", seed, step, c.ID)
 			}
-			if c.State == "queued" {
+			switch c.State {
+			case "queued":
 				queued[c.Queue]++
+				pending[c.Queue]++
+			case "ringing":
+				pending[c.Queue]++
 			}
 		}
 		for _, q := range e.Queues() {
 			if q.Waiting != queued[q.ID] {
 				t.Fatalf("seed %d after %s: queue %s says %d waiting, calls say %d", seed, step, q.ID, q.Waiting, queued[q.ID])
+			}
+			// Every call presented is counted once: ended one way, or still
+			// waiting or ringing (a connected call counts as answered).
+			ended := q.Answered + q.Abandoned + q.Overflowed + q.TimedOut + q.Rejected + q.Closed
+			if q.Offered != ended+pending[q.ID] {
+				t.Fatalf("seed %d after %s: queue %s offered %d, but %d ended and %d pending", seed, step, q.ID, q.Offered, ended, pending[q.ID])
 			}
 		}
 		for _, s := range e.Agents() {

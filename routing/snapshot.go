@@ -15,6 +15,8 @@ type QueueSnapshot struct {
 	ID         string
 	Waiting    int
 	OldestWait time.Duration
+	// Offered counts calls presented to the queue (arrivals and overflow
+	// in, refused ones too); each ends as one of the outcome counters.
 	Agents     map[agents.State]int // agents with the queue's skill, every state present
 	Offered    int
 	Answered   int
