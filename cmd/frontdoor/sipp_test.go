@@ -103,3 +103,28 @@ func TestSippCallerRFC4733Keys(t *testing.T) {
 		t.Fatalf("sipp caller: %v\n%s", err, caller.out.String())
 	}
 }
+
+// The same call over TCP: frontdoor listens for SIP on TCP at the UDP port.
+func TestSippCallerOverTCP(t *testing.T) {
+	needTool(t, "sipp", "sip-tester")
+	n := startNode(t, "")
+	ctx := timeout(t, 60*time.Second)
+	dir := t.TempDir()
+	tone := writeToneWAV(t, dir, 1000, 2)
+	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
+	caller := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario(t, dir, "caller.xml", tone), "-s", "110", "-m", "1",
+		"-t", "t1", "-set", "key", "1", "-d", "3000", n.SIP)...)
+	in, err := agent.NextIncoming(ctx)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, caller.out.String())
+	}
+	if !in.RTP.WaitTone(ctx, 1000) {
+		t.Fatal("agent never heard the TCP caller's tone")
+	}
+	if err := caller.wait(ctx); err != nil {
+		t.Fatalf("sipp caller over TCP: %v\n%s", err, caller.out.String())
+	}
+	if cdr := n.waitCDR(t, ctx, ""); cdr.Outcome != "answered" || cdr.Agency != "tax" {
+		t.Fatalf("CDR %+v", cdr)
+	}
+}
