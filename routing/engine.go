@@ -284,7 +284,9 @@ func (q *queue) hasPartnerTier() bool {
 
 // begin starts handling one input.
 func (e *Engine) begin() {
-	e.now = e.clock.Now().UnixNano()
+	// A wall clock stepped backwards must not make waits negative or
+	// re-fire timers: time never runs back for the engine.
+	e.now = max(e.now, e.clock.Now().UnixNano())
 	e.out = e.out[len(e.out):]
 }
 

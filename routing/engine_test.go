@@ -109,3 +109,16 @@ func TestEveryCallFinishesOnce(t *testing.T) {
 		t.Fatalf("unknown queue: finished = %+v, want rejected", fin)
 	}
 }
+
+func TestClockSteppingBackDoesNotRunTimeBack(t *testing.T) {
+	r := newRig(t, oneQueue(QueueConfig{ID: "tax"}, "a1"))
+	r.ready("a1")
+	r.arrive("c1", "tax")
+	r.clk.t = r.clk.t.Add(10 * time.Second)
+	r.keep(r.e.Answered("c1", "a1"))
+	r.clk.t = r.clk.t.Add(-time.Hour) // NTP step
+	fin := only(r.keep(r.e.AgentHangup("c1")), Finished)
+	if len(fin) != 1 || fin[0].Wait != 10*time.Second || fin[0].Talk != 0 {
+		t.Fatalf("finished %+v, want wait 10s and talk 0 (not negative)", fin)
+	}
+}

@@ -63,8 +63,8 @@ type CallSnapshot struct {
 
 // Queues snapshots every queue, in configured order.
 func (e *Engine) Queues() []QueueSnapshot {
-	now := e.clock.Now()
-	e.now = now.UnixNano()
+	e.now = max(e.now, e.clock.Now().UnixNano())
+	now := timeOf(e.now)
 	out := make([]QueueSnapshot, 0, len(e.queues))
 	for _, q := range e.queues {
 		st := q.stats.roll(q, e.now)
@@ -113,7 +113,7 @@ func (e *Engine) Agents() []AgentSnapshot {
 
 // Calls snapshots every call in the engine, oldest first.
 func (e *Engine) Calls() []CallSnapshot {
-	e.now = e.clock.Now().UnixNano()
+	e.now = max(e.now, e.clock.Now().UnixNano())
 	cs := make([]*call, 0, len(e.calls))
 	for _, c := range e.calls {
 		cs = append(cs, c)
@@ -132,7 +132,7 @@ func (e *Engine) Call(id string) (CallSnapshot, bool) {
 	if c == nil {
 		return CallSnapshot{}, false
 	}
-	e.now = e.clock.Now().UnixNano()
+	e.now = max(e.now, e.clock.Now().UnixNano())
 	return e.snapshotCall(c), true
 }
 
