@@ -44,8 +44,8 @@
 //     engine is the one source of truth for agent states, and every change
 //     goes through agents.Next.
 //   - Finished{CallID, Queue, AgentID, Outcome, Wait, Talk}: the call left
-//     the engine. Every call that Arrive accepted (even one refused at
-//     once) gets exactly one Finished.
+//     the engine. Every call given to Arrive gets exactly one Finished,
+//     even one refused at once (an id already in the engine is ignored).
 //   - QueueLog{Line}: an Asterisk queue_log line
 //     "epoch|callid|queue|agent|event|data1|data2|data3": ENTERQUEUE,
 //     CONNECT, COMPLETECALLER, COMPLETEAGENT, ABANDON, EXITWITHTIMEOUT,
@@ -57,7 +57,15 @@
 // Login puts an agent not_ready (reason "login"); SetReady makes it take
 // calls. SetNotReady while ringing withdraws the offer without counting a
 // miss; while busy it takes effect when the call ends (after no wrap-up).
-// Logout while busy takes effect when the call ends. After a restart the
+// Logout while busy takes effect when the call ends, unless Login comes
+// first. SetReady and SetNotReady refuse unknown and logged-out agents
+// (ErrUnknownAgent, ErrLoggedOut); the other inputs ignore what they do
+// not know (a stale call id, a repeated login).
+//
+// # Time
+//
+// Every input reads the clock once. Time never runs backwards for the
+// engine: a clock stepped back is treated as standing still. After a restart the
 // call path rebuilds the engine and replays Login/SetReady/SetNotReady from
 // the store; calls in flight at the restart are not carried over.
 package routing
