@@ -17,7 +17,10 @@ func (c *Call) run() {
 	if !legacy {
 		c.say(ctx, true, "welcome")
 	}
-	if cfg.IdentityMode != "off" && c.sb.identity != nil {
+	c.mu.Lock()
+	verified := c.identity != nil
+	c.mu.Unlock()
+	if cfg.IdentityMode != "off" && c.sb.identity != nil && !verified {
 		if !c.identityStep(ctx) {
 			return
 		}

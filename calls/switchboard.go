@@ -171,8 +171,11 @@ func (s *Switchboard) poke() {
 type Inbound struct {
 	Number string // dialled
 	From   string
-	Agency string // set for a legacy agency number: skips the menu
+	Agency string // set for a legacy agency number or a web caller's choice: skips the menu
 	Leg    CallerLeg
+	// Identity holds claims verified before the call was handed over (a web
+	// caller presents its digital ID before queueing): the IVR's identity step is skipped.
+	Identity map[string]string
 }
 
 // NewCallID makes a call id that is unique and safe in URLs and SIP headers.
@@ -200,7 +203,7 @@ func (s *Switchboard) Start(id string, in Inbound) *Call {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Call{ID: id, Number: in.Number, From: in.From, sb: s, leg: in.Leg, keys: newKeyBuffer(),
 		events: make(chan callEvent, 16), ctx: ctx, cancel: cancel,
-		state: StateIVR, agency: in.Agency, startedAt: s.now()}
+		state: StateIVR, agency: in.Agency, identity: in.Identity, startedAt: s.now()}
 	in.Leg.Media().OnDTMF(c.PressKey)
 	s.mu.Lock()
 	s.calls[id] = c

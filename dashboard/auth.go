@@ -137,6 +137,21 @@ func (s *Server) authed(role string, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// Principal tells who a request acts as (bearer token, or for GET the session
+// cookie): the agent id ("" for the admin token) and role. Mounted handlers
+// (the softphone's WebSocket) use it to authenticate with the same logins.
+func (s *Server) Principal(r *http.Request) (id, role string, ok bool) {
+	token, ok := requestToken(r)
+	if !ok {
+		return "", "", false
+	}
+	p, ok := s.sessions.lookup(token)
+	if !ok {
+		return "", "", false
+	}
+	return p.ID, p.Role, true
+}
+
 // requestToken takes the bearer token, or for GET the session cookie.
 func requestToken(r *http.Request) (string, bool) {
 	if h := r.Header.Get("Authorization"); h != "" {

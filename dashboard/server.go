@@ -56,6 +56,10 @@ type Config struct {
 	// PublicPerMinute is each client address's budget for the public
 	// identity routes, code lookups and presentations (default 30).
 	PublicPerMinute int
+	// Mount adds routes owned by other edges (pattern -> handler), e.g. the
+	// WebRTC signalling socket. They get the same headers and JSON 404/405;
+	// a handler that needs a logged-in user asks Server.Principal.
+	Mount map[string]http.Handler
 }
 
 // Server is the HTTP edge. It is an http.Handler.
@@ -146,6 +150,9 @@ func (s *Server) routes() error {
 	m.HandleFunc("POST /api/v1/identity/sessions/{id}/presentation",
 		s.limited(s.public, writePresentationRefusal, s.presentation))
 
+	for pattern, h := range s.cfg.Mount {
+		m.Handle(pattern, h)
+	}
 	return s.pageRoutes()
 }
 
