@@ -110,3 +110,28 @@ func TestSimulateRefusals(t *testing.T) {
 		}
 	}
 }
+
+// The demo traffic runs against the demo config (no -config): every
+// agency gets figures and every call is accounted for.
+func TestSimulateDemoTraffic(t *testing.T) {
+	code, out, errs := simulateCmd("-traffic", "../../routing/sim/testdata/demo-traffic.yaml", "-json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rows []struct {
+		Agency                       string
+		Offered, Answered, Abandoned int
+		Occupancy                    float64
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 11 {
+		t.Fatalf("%d agencies, want the demo's 11", len(rows))
+	}
+	for _, r := range rows {
+		if r.Answered == 0 || r.Offered != r.Answered+r.Abandoned || r.Occupancy <= 0 || r.Occupancy >= 1 {
+			t.Errorf("%+v: want answered calls, offered = answered + abandoned, occupancy in (0, 1)", r)
+		}
+	}
+}
