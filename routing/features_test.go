@@ -323,3 +323,45 @@ func TestLoginDuringCallCancelsPendingLogout(t *testing.T) {
 		t.Fatalf("a1 = %s, want ready (the logout was called off)", st)
 	}
 }
+
+// A steady stream of high-priority callers never starves an ordinary one:
+// callers arriving more than priority*step after it are served after it.
+func TestPriorityNeverStarves(t *testing.T) {
+	q := QueueConfig{ID: "q", PriorityStep: time.Minute, PriorityRules: []PriorityRule{{Attrs: map[string]string{"vip": "*"}, Priority: 3}}}
+	r := newRig(t, oneQueue(q, "a1"))
+	r.ready("a1")
+	vip := map[string]string{"vip": "yes"}
+	r.keep(r.e.Arrive(Call{ID: "vip-0", Queue: "q", Attrs: vip})) // keeps a1 busy
+	r.keep(r.e.Answered("vip-0", "a1"))
+	r.keep(r.e.Arrive(Call{ID: "plain", Queue: "q"}))
+	arrived := map[string]time.Duration{"plain": 0}
+	var served []string
+	current := "vip-0"
+	// A VIP arrives every 8s; a call ends every 10s: VIPs alone overload a1.
+	for i := 1; i <= 60 && !slices.Contains(served, "plain"); i++ {
+		id := "vip-" + itoa(i)
+		arrived[id] = time.Duration(i) * 8 * time.Second
+		r.clk.t = r.clk.t.Add(8 * time.Second)
+		r.keep(r.e.Arrive(Call{ID: id, Queue: "q", Attrs: vip}))
+		if i%5 == 0 {
+			continue
+		}
+		for _, o := range only(r.keep(r.e.AgentHangup(current)), Offer) {
+			current = o.CallID
+			served = append(served, o.CallID)
+			r.keep(r.e.Answered(o.CallID, "a1"))
+		}
+	}
+	at := slices.Index(served, "plain")
+	if at < 0 {
+		t.Fatalf("the ordinary caller was never served; served %v", served)
+	}
+	for _, id := range served[:at] {
+		if arrived[id] > 3*time.Minute {
+			t.Errorf("%s arrived %v after the ordinary caller and was served before it", id, arrived[id])
+		}
+	}
+	if at < 10 {
+		t.Fatalf("plain served after only %d VIPs; those within their 3-minute head start go first", at)
+	}
+}
