@@ -18,6 +18,12 @@ type QueueStatus struct {
 	ServiceLevel      float64        `json:"service_level"` // 0..1, today
 	ServiceLevelSecs  int            `json:"service_level_seconds"`
 	ASASeconds        float64        `json:"asa_seconds"`
+	// ServiceLevelGoal is the share the agency aims to answer within
+	// ServiceLevelSecs (0.8 for "80 % in 20 s").
+	ServiceLevelGoal float64 `json:"service_level_goal"`
+	// AverageHandleSeconds is the recent mean handle time (the ACD's EWT basis).
+	AverageHandleSeconds float64 `json:"average_handle_seconds"`
+	Open                 bool    `json:"open"` // within the agency's opening hours now
 }
 
 // AgentStatus is one agent as the API shows it (GET /api/v1/agents).

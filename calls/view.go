@@ -73,7 +73,8 @@ func (s *Switchboard) Queues() []QueueStatus {
 		st := QueueStatus{Agency: q.ID, Name: s.agencies[q.ID].Name, Waiting: q.Waiting,
 			OldestWaitSeconds: q.OldestWait.Seconds(), Agents: map[string]int{}, Offered: q.Offered,
 			Answered: q.Answered, Abandoned: q.Abandoned, ServiceLevel: q.ServiceLevel,
-			ServiceLevelSecs: int(q.ServiceLevelTime.Seconds()), ASASeconds: q.ASA.Seconds()}
+			ServiceLevelSecs: int(q.ServiceLevelTime.Seconds()), ASASeconds: q.ASA.Seconds(),
+			ServiceLevelGoal: q.ServiceLevelGoal, AverageHandleSeconds: q.AverageHandle.Seconds(), Open: q.Open}
 		for _, state := range agents.States {
 			st.Agents[string(state)] = q.Agents[state]
 		}
