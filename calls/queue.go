@@ -14,8 +14,8 @@ func (c *Call) queue(ctx context.Context) {
 	c.setState(StateQueued)
 	c.sb.enqueue(c)
 
-	hold := c.background(ctx, nil, "please-hold")
-	defer func() { hold() }()
+	bg := c.background(ctx, nil, "please-hold")
+	defer func() { bg.stop() }()
 	for {
 		select {
 		case <-c.leg.Done():
@@ -24,14 +24,23 @@ func (c *Call) queue(ctx context.Context) {
 		case ev := <-c.events:
 			switch ev.kind {
 			case evAnnounce:
-				hold()
-				hold = c.background(ctx, announcement(ev.position, ev.ewt))
+				if bg.speaking() {
+					// Never cut an announcement short for the next one: the caller
+					// would hear only beginnings. The next period brings a fresh one.
+					continue
+				}
+				bg.stop()
+				words := announcement(ev.position, ev.ewt)
+				if ev.prompt != "" {
+					words = []string{ev.prompt}
+				}
+				bg = c.background(ctx, words)
 			case evEnd:
-				hold()
+				bg.stop()
 				c.endPolitely(ctx, "", ev.prompt)
 				return
 			case evConnect:
-				hold()
+				bg.stop()
 				c.talk(ctx, ev.agentID, ev.leg)
 				return
 			}
@@ -39,12 +48,31 @@ func (c *Call) queue(ctx context.Context) {
 	}
 }
 
-// background plays prompts then hold music until the returned stop is called.
-func (c *Call) background(ctx context.Context, first []string, more ...string) (stop func()) {
+// backgroundAudio is what a queued caller hears: prompts, then hold music.
+type backgroundAudio struct {
+	cancel context.CancelFunc
+	done   chan struct{} // the goroutine ended
+	spoken chan struct{} // the prompts are over (hold music playing)
+}
+
+// speaking tells whether the prompts are still playing.
+func (b *backgroundAudio) speaking() bool {
+	select {
+	case <-b.spoken:
+		return false
+	default:
+		return true
+	}
+}
+
+func (b *backgroundAudio) stop() { b.cancel(); <-b.done }
+
+// background plays prompts then hold music until stopped.
+func (c *Call) background(ctx context.Context, first []string, more ...string) *backgroundAudio {
 	bctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
+	b := &backgroundAudio{cancel: cancel, done: make(chan struct{}), spoken: make(chan struct{})}
 	go func() {
-		defer close(done)
+		defer close(b.done)
 		ep := c.leg.Media()
 		if len(first) > 0 {
 			c.sb.audio.Play(bctx, ep, first...)
@@ -52,11 +80,12 @@ func (c *Call) background(ctx context.Context, first []string, more ...string) (
 		if len(more) > 0 {
 			c.sb.audio.Play(bctx, ep, more...)
 		}
+		close(b.spoken)
 		if bctx.Err() == nil {
 			c.sb.audio.Loop(bctx, ep, "hold")
 		}
 	}()
-	return func() { cancel(); <-done }
+	return b
 }
 
 // announcement names the prompts for "you are caller number N; your estimated

@@ -3,6 +3,7 @@
 package testua
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"net"
@@ -25,6 +26,7 @@ type RTPPeer struct {
 
 	mu       sync.Mutex
 	heard    []int16 // last second of received audio
+	raw      []byte  // every received G.711 payload byte, in order (bounded)
 	received int
 	notify   chan struct{}
 	seq      uint16
@@ -129,6 +131,9 @@ func (p *RTPPeer) read(ctx context.Context) {
 			continue
 		}
 		p.mu.Lock()
+		if len(p.raw) < maxRaw {
+			p.raw = append(p.raw, pkt.Payload...)
+		}
 		p.heard = append(p.heard, pcm...)
 		if len(p.heard) > 8000 {
 			p.heard = p.heard[len(p.heard)-8000:]
@@ -138,6 +143,31 @@ func (p *RTPPeer) read(ctx context.Context) {
 		select {
 		case p.notify <- struct{}{}:
 		default:
+		}
+	}
+}
+
+// maxRaw bounds the raw capture (about 2 minutes of G.711).
+const maxRaw = 8000 * 120
+
+// Received tells whether frame (G.711 bytes as sent, e.g. a prompt's first 20 ms)
+// occurs in the audio received so far: proof that this exact audio was played.
+func (p *RTPPeer) Received(frame []byte) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return bytes.Contains(p.raw, frame)
+}
+
+// WaitReceived waits, packet by packet, until frame has been received or ctx ends.
+func (p *RTPPeer) WaitReceived(ctx context.Context, frame []byte) bool {
+	for {
+		if p.Received(frame) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-p.notify:
 		}
 	}
 }
