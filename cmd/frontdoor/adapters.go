@@ -96,6 +96,7 @@ func newIdentity(cfg *config.Config, st store.Store, m *metrics.Metrics, log *sl
 	return identity.NewService(identity.ServiceConfig{
 		VerifierID: cfg.Identity.VerifierID, Issuers: issuers, Claims: cfg.Identity.Claims,
 		StatusListAllowed: cfg.Identity.StatusListAllowed,
+		StatusListTTL:     time.Duration(cfg.Identity.StatusListTTLSeconds) * time.Second,
 		Audit: func(e identity.AuditEntry) {
 			rec := store.AuditRecord{Time: e.Time, Kind: "identity." + e.Method, CallID: e.CallID, Result: e.Result,
 				Reason: e.Reason, Issuer: e.Issuer, Digest: e.Digest, Detail: e.Detail}
