@@ -244,6 +244,13 @@ func (s *Switchboard) Agency(id string) (Agency, bool) {
 	return a, ok
 }
 
+// Draining tells whether Close was called: new calls are refused.
+func (s *Switchboard) Draining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
 // Close stops admitting calls and waits for calls in progress to end, or ctx.
 func (s *Switchboard) Close(ctx context.Context) error {
 	s.mu.Lock()

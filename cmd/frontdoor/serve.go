@@ -178,6 +178,12 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	dash, err := dashboard.New(dashboard.Config{
 		View: n.sb, Directory: httpDirectory{dir}, CDRs: cdrSource{st}, Identity: dashIdentity(idb),
 		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log,
+		Ready: func() error {
+			if n.sb.Draining() {
+				return errors.New("draining: finishing calls in progress, refusing new ones")
+			}
+			return nil
+		},
 	})
 	if err != nil {
 		return nil, err
