@@ -39,18 +39,29 @@ var waitBuckets = []float64{1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 
 // Talk buckets: a short query to an hour-long case.
 var talkBuckets = []float64{10, 30, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200, 1800, 2700, 3600}
 
-// QueueGauge is one agency's live figures at scrape time.
+// QueueGauge is one agency's live figures at scrape time: what Asterisk's
+// QueueSummary/QueueParams and Amazon Connect's real-time metrics show.
 type QueueGauge struct {
 	Agency        string
 	Waiting       int
 	OldestWait    float64        // seconds
 	AgentsByState map[string]int // state -> count
+	// Today's figures in the agency's time zone.
+	Offered, Abandoned    int
+	ServiceLevel          float64 // 0..1, answered within the threshold
+	ServiceLevelGoal      float64 // 0..1, the agency's target share
+	ServiceLevelThreshold float64 // seconds
+	ASA                   float64 // seconds, mean wait of answered calls
+	AverageHandle         float64 // seconds, recent mean handle time
+	Open                  bool    // within opening hours now
 }
 
 // Snapshot is what the core reports at each scrape.
 type Snapshot struct {
 	Queues      []QueueGauge
 	ActiveCalls int
+	// Agents counts each agent once by state, however many agencies it serves.
+	Agents map[string]int
 }
 
 // Metrics owns frontdoor's registry and every contract series.

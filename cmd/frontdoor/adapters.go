@@ -186,10 +186,15 @@ func (c cdrSource) CDRs(ctx context.Context, since time.Time) ([]dashboard.CDR, 
 // metricsSnapshot feeds the scrape-time gauges.
 func (n *Node) metricsSnapshot() metrics.Snapshot {
 	qs := n.sb.Queues()
-	snap := metrics.Snapshot{ActiveCalls: len(n.sb.Calls())}
+	snap := metrics.Snapshot{ActiveCalls: len(n.sb.Calls()), Agents: map[string]int{}}
 	for _, q := range qs {
 		snap.Queues = append(snap.Queues, metrics.QueueGauge{Agency: q.Agency, Waiting: q.Waiting,
-			OldestWait: q.OldestWaitSeconds, AgentsByState: q.Agents})
+			OldestWait: q.OldestWaitSeconds, AgentsByState: q.Agents, Offered: q.Offered, Abandoned: q.Abandoned,
+			ServiceLevel: q.ServiceLevel, ServiceLevelGoal: q.ServiceLevelGoal, ServiceLevelThreshold: float64(q.ServiceLevelSecs),
+			ASA: q.ASASeconds, AverageHandle: q.AverageHandleSeconds, Open: q.Open})
+	}
+	for _, a := range n.sb.Agents() {
+		snap.Agents[a.State]++
 	}
 	return snap
 }
