@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-project/frontdoor/internal/testua"
 	"github.com/frontdoor-project/frontdoor/media"
 	"github.com/frontdoor-project/frontdoor/media/prompts"
 )
@@ -102,8 +103,7 @@ func TestQueuedCallerHearsPosition(t *testing.T) {
 func TestOverflowToAnotherAgency(t *testing.T) {
 	n := startNode(t, acdConfig(t, `overflow: { to: tax, after_seconds: 1 }`))
 	ctx := timeout(t, 30*time.Second)
-	agent := n.readyAgent(t, ctx, "1001", nil) // tax only
-	agent.AutoAnswer = 2000
+	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 }) // tax only
 	out := dial(t, ctx, n, "125", nil, 1000, "")
 	in, err := agent.NextIncoming(ctx)
 	if err != nil {
