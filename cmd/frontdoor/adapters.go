@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/frontdoor-project/frontdoor/agents"
-	"github.com/frontdoor-project/frontdoor/calls"
 	"github.com/frontdoor-project/frontdoor/config"
 	"github.com/frontdoor-project/frontdoor/dashboard"
 	"github.com/frontdoor-project/frontdoor/identity"
@@ -52,28 +51,6 @@ type httpDirectory struct{ directory }
 func (d httpDirectory) Role(id string) (string, bool) {
 	p, ok := d.Get(id)
 	return string(p.Role), ok
-}
-
-// dialerRef breaks the construction cycle switchboard -> dialer -> edge -> switchboard.
-type dialerRef struct {
-	mu sync.RWMutex
-	d  calls.AgentDialer
-}
-
-func (r *dialerRef) set(d calls.AgentDialer) {
-	r.mu.Lock()
-	r.d = d
-	r.mu.Unlock()
-}
-
-func (r *dialerRef) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.AgentLeg, error) {
-	r.mu.RLock()
-	d := r.d
-	r.mu.RUnlock()
-	if d == nil {
-		return nil, errors.New("no agent dialer yet")
-	}
-	return d.Dial(ctx, agentID, o)
 }
 
 // newIdentity builds the verifier from the config; nil when identity is off.

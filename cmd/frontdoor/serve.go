@@ -24,6 +24,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/routing"
 	"github.com/frontdoor-project/frontdoor/sip"
 	"github.com/frontdoor-project/frontdoor/store"
+	"github.com/frontdoor-project/frontdoor/webrtc"
 )
 
 // drainTimeout bounds how long SIGTERM waits for calls in progress.
@@ -81,6 +82,7 @@ type Node struct {
 	qlog    *os.File
 	sb      *calls.Switchboard
 	edge    *sip.Edge
+	web     *webrtc.Server // browser edge: web caller and softphone
 	http    *http.Server
 	httpLn  net.Listener
 	metrics *metrics.Metrics
@@ -136,7 +138,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	rtpStats := &media.Stats{}
 	n.metrics.SetRTPSource(rtpStats.Packets)
 
-	dialer := &dialerRef{}
+	dialer := &agentDialers{}
 	scfg := calls.Config{
 		Engine: eng, Dialer: dialer, Audio: audio, Store: st, Metrics: n.metrics, QueueLog: n.qlog,
 		Directory: dir, Logger: log, IdentityMode: cfg.Identity.Mode,
@@ -173,11 +175,18 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	dialer.set(n.edge)
+	// The browser edge (WebRTC) asks the dashboard who a request is; the
+	// dashboard mounts the browser edge's sockets.
+	var dash *dashboard.Server
+	principal := func(r *http.Request) (string, string, bool) { return dash.Principal(r) }
+	if n.web, err = newBrowserEdge(cfg, n.sb, principal, idb, audio, rtpStats, log); err != nil {
+		return nil, err
+	}
+	dialer.set(n.web, n.edge)
 
-	dash, err := dashboard.New(dashboard.Config{
+	dash, err = dashboard.New(dashboard.Config{
 		View: n.sb, Directory: httpDirectory{dir}, CDRs: cdrSource{st}, Identity: dashIdentity(idb),
-		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log,
+		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log, Mount: n.web.Routes(),
 		Ready: func() error {
 			if n.sb.Draining() {
 				return errors.New("draining: finishing calls in progress, refusing new ones")
@@ -194,6 +203,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	n.http = &http.Server{Handler: dash, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// Live dashboards hold SSE streams open; end them so Shutdown need not wait.
 	n.http.RegisterOnShutdown(dash.CloseStreams)
+	n.http.RegisterOnShutdown(n.web.Close) // hijacked WebSockets are not Shutdown's to close
 	ok = true
 	return n, nil
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/calls"
+	"github.com/frontdoor-project/frontdoor/config"
+	"github.com/frontdoor-project/frontdoor/media"
+	"github.com/frontdoor-project/frontdoor/webrtc"
+)
+
+// agentDialers rings an agent where it works: in the browser when its
+// softphone is open, else on its registered SIP phone. The two are set after
+// the switchboard exists (each edge needs the switchboard first).
+type agentDialers struct {
+	mu      sync.RWMutex
+	browser *webrtc.Server
+	sip     calls.AgentDialer
+}
+
+func (d *agentDialers) set(browser *webrtc.Server, sip calls.AgentDialer) {
+	d.mu.Lock()
+	d.browser, d.sip = browser, sip
+	d.mu.Unlock()
+}
+
+func (d *agentDialers) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.AgentLeg, error) {
+	d.mu.RLock()
+	browser, sip := d.browser, d.sip
+	d.mu.RUnlock()
+	if browser != nil && browser.Connected(agentID) {
+		return browser.Dial(ctx, agentID, o)
+	}
+	if sip == nil {
+		return nil, webrtc.ErrNotConnected
+	}
+	return sip.Dial(ctx, agentID, o)
+}
+
+// webIdentity is the identity service as the caller page uses it: a
+// session the citizen's wallet answers through the public HTTP routes.
+type webIdentity struct{ b *identityBridge }
+
+func (w webIdentity) Open(ctx context.Context) (webrtc.Verification, error) {
+	sess, err := w.b.s.NewSession("")
+	if err != nil {
+		return webrtc.Verification{}, err
+	}
+	return webrtc.Verification{ID: sess.ID, Code: sess.Code, ExpiresAt: sess.ExpiresAt}, nil
+}
+
+func (w webIdentity) Wait(ctx context.Context, id string) (map[string]string, error) {
+	return w.b.Wait(ctx, id)
+}
+
+// newBrowserEdge builds the WebRTC edge. principal is asked per request
+// (the dashboard that answers it is built after this edge, which it mounts).
+func newBrowserEdge(cfg *config.Config, sb *calls.Switchboard, principal func(*http.Request) (string, string, bool),
+	idb *identityBridge, audio calls.Audio, stats *media.Stats, log *slog.Logger) (*webrtc.Server, error) {
+	rtpIP, _, _ := net.SplitHostPort(cfg.Listen.SIP)
+	lo, hi := cfg.RTPPortRange()
+	wcfg := webrtc.Config{
+		Switchboard: sb, Principal: principal, Number: cfg.Number, Stats: stats, Logger: log,
+		Peer:      webrtc.PeerConfig{IP: rtpIP, AdvertiseIP: cfg.Media.AdvertiseIP, PortMin: uint16(lo), PortMax: uint16(hi)},
+		HoldMusic: func(ctx context.Context, ep media.Endpoint) error { return audio.Loop(ctx, ep, "hold") },
+	}
+	if idb != nil {
+		wcfg.Identity = webIdentity{idb}
+	}
+	for _, a := range cfg.Agencies {
+		wcfg.Agencies = append(wcfg.Agencies, webrtc.Agency{ID: a.ID, Name: a.Name, Digit: a.Digit,
+			Wrapup: time.Duration(a.Queue.WrapupSeconds) * time.Second})
+	}
+	return webrtc.New(wcfg)
+}
