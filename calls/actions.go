@@ -205,6 +205,8 @@ func (s *Switchboard) finish(c *Call) {
 	s.mu.Unlock()
 	if err := s.cfg.Store.PutCDR(context.Background(), cdr); err != nil {
 		s.log.Error("store CDR", "call", c.ID, "err", err)
+	} else {
+		s.forgetActive(c.ID) // recovery.go
 	}
 	s.publish("cdr", cdr)
 }

@@ -80,6 +80,7 @@ type Switchboard struct {
 	events  *hub
 	wg      sync.WaitGroup
 	started time.Time
+	resume  *resumeStates // agents' states before a restart (recovery.go)
 }
 
 // ErrOverloaded is returned by Admit when the node carries MaxCalls calls.
@@ -130,6 +131,7 @@ func New(cfg Config) (*Switchboard, error) {
 		}
 	}
 	s.menu = NewMenu(choices)
+	s.recoverFromStore() // what a crash left behind (recovery.go)
 	return s, nil
 }
 
@@ -205,6 +207,7 @@ func (s *Switchboard) Start(id string, in Inbound) *Call {
 		events: make(chan callEvent, 16), ctx: ctx, cancel: cancel,
 		state: StateIVR, agency: in.Agency, identity: in.Identity, startedAt: s.now()}
 	in.Leg.Media().OnDTMF(c.PressKey)
+	s.recordActive(c) // durable before the caller hears an answer (recovery.go)
 	s.mu.Lock()
 	s.calls[id] = c
 	s.mu.Unlock()

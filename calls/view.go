@@ -17,6 +17,7 @@ func (s *Switchboard) AgentOnline(agentID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.apply(s.eng.Login(agentID))
+	s.resumeAgent(agentID) // back as before a restart (recovery.go)
 }
 
 // AgentOffline logs an agent out: registration expired or removed, softphone gone.

@@ -23,6 +23,7 @@ type Config struct {
 	Number   string   `yaml:"number"`
 	API      API      `yaml:"api"`
 	SIP      SIP      `yaml:"sip"`
+	Security Security `yaml:"security"`
 	Identity Identity `yaml:"identity"`
 	IVR      IVR      `yaml:"ivr"`
 	Agencies []Agency `yaml:"agencies"`

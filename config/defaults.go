@@ -40,6 +40,7 @@ func (c *Config) applyDefaults() {
 	if len(c.SIP.DigestAlgorithms) == 0 {
 		c.SIP.DigestAlgorithms = []string{"MD5"}
 	}
+	c.Security.applyDefaults()
 	setString(&c.Identity.Mode, ModeOffer)
 	if c.Identity.Claims == nil {
 		c.Identity.Claims = append([]string(nil), defaultClaims...)

@@ -46,6 +46,7 @@ func (c *Config) validate(v *validator) {
 		}
 		seenAlg[a] = true
 	}
+	c.Security.validate(v)
 	c.validateIdentity(v)
 	c.validateIVR(v)
 	ids := c.validateAgencies(v, numbers)

@@ -62,6 +62,8 @@ type Config struct {
 	Metrics          Counter
 	Logger           *slog.Logger
 	UserAgent        string
+	// Limits are the per-source defences (limits.go); the zero value disables them.
+	Limits Limits
 }
 
 // Edge is the running SIP side of frontdoor.
@@ -75,6 +77,7 @@ type Edge struct {
 	dcli   *sipgo.DialogClientCache
 	nonces *Nonces
 	reg    *registrar
+	guard  *Guard
 	// byDialog maps a caller's dialog id to its *calls.Call (INFO DTMF matching).
 	byDialog sync.Map
 	udp      net.PacketConn
@@ -107,7 +110,9 @@ func New(cfg Config) (*Edge, error) {
 		e.udp.Close()
 		return nil, fmt.Errorf("sip tcp listen on udp's port %d: %w", e.port, err)
 	}
-	if e.ua, err = sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(cfg.AdvertiseIP)); err != nil {
+	e.guard = NewGuard(cfg.Limits, cfg.Logger, cfg.Store, time.Now)
+	if e.ua, err = sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(cfg.AdvertiseIP),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerReadFilter(e.guard.Filter))); err != nil {
 		return nil, fmt.Errorf("sip user agent: %w", err)
 	}
 	if e.srv, err = sipgo.NewServer(e.ua, sipgo.WithServerLogger(cfg.Logger)); err != nil {
@@ -122,31 +127,36 @@ func New(cfg Config) (*Edge, error) {
 	e.dcli = sipgo.NewDialogClientCache(e.cli, contact)
 	e.reg = newRegistrar(e)
 
-	e.srv.OnInvite(e.onInvite)
-	e.srv.OnAck(e.onAck)
-	e.srv.OnBye(e.onBye)
-	e.srv.OnCancel(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	// Every handler goes through the guard (limits.go): blocked sources are dropped.
+	g := e.guard.Wrap
+	e.srv.OnInvite(g(e.onInvite))
+	e.srv.OnAck(g(e.onAck))
+	e.srv.OnBye(g(e.onBye))
+	e.srv.OnCancel(g(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		e.count(req)
 		// A CANCEL that matched an INVITE was answered by the transaction layer.
 		tx.Respond(sipmsg.NewResponseFromRequest(req, sipmsg.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
-	})
-	e.srv.OnInfo(e.onInfo)
-	e.srv.OnRegister(e.reg.onRegister)
-	e.srv.OnOptions(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	}))
+	e.srv.OnInfo(g(e.onInfo))
+	e.srv.OnRegister(g(e.reg.onRegister))
+	e.srv.OnOptions(g(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		e.count(req)
 		res := sipmsg.NewResponseFromRequest(req, sipmsg.StatusOK, "OK", nil)
 		res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"))
 		res.AppendHeader(sipmsg.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"))
 		tx.Respond(res)
-	})
-	e.srv.OnNoRoute(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	}))
+	e.srv.OnNoRoute(g(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		e.count(req)
 		res := sipmsg.NewResponseFromRequest(req, sipmsg.StatusMethodNotAllowed, "Method Not Allowed", nil)
 		res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"))
 		tx.Respond(res)
-	})
+	}))
 	return e, nil
 }
+
+// Guard is the edge's per-source defence, for its counters and block list.
+func (e *Edge) Guard() *Guard { return e.guard }
 
 // Addr is the bound SIP address (UDP and TCP share it).
 func (e *Edge) Addr() string { return e.udp.LocalAddr().String() }
@@ -160,6 +170,7 @@ func (e *Edge) Serve(ctx context.Context) error {
 	go func() { errc <- e.srv.ServeUDP(e.udp) }()
 	go func() { errc <- e.srv.ServeTCP(e.tcp) }()
 	go e.reg.expireLoop(ctx)
+	go e.guard.Sweep(ctx)
 	select {
 	case <-ctx.Done():
 		e.srv.Close()

@@ -24,11 +24,17 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		e.onReinvite(req, tx)
 		return
 	}
+	release, ok := e.guard.AdmitInvite(req, tx) // answers 503 itself when full
+	if !ok {
+		return
+	}
+	defer release()
 	user := req.Recipient.User
 	agency := ""
 	if user != e.cfg.Number {
 		a, ok := e.cfg.Numbers[user]
 		if !ok {
+			e.guard.Failure(req, "INVITE to an unknown number")
 			e.respond(tx, req, sipmsg.StatusNotFound, "Not Found")
 			return
 		}
@@ -98,6 +104,7 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		e.log.Info("caller leg not confirmed", "call", id, "err", err)
 		cl.Hangup(context.Background())
 	}
+	release() // answered and confirmed (or failed): no longer pending
 	// Keep the dialog in the cache until the call is over, for BYE and INFO matching.
 	<-cl.Done()
 }

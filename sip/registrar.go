@@ -63,6 +63,7 @@ func (r *registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction)
 	}
 	creds, err := ParseCredentials(authz.Value())
 	if err != nil {
+		e.guard.Failure(req, "malformed Authorization")
 		e.respond(tx, req, sipmsg.StatusBadRequest, "Bad Authorization")
 		return
 	}
@@ -73,6 +74,7 @@ func (r *registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction)
 	}
 	if !r.authorized(creds, aor, string(req.Method)) {
 		e.log.Warn("security: REGISTER refused", "user", creds.Username, "source", req.Source())
+		e.guard.Failure(req, "REGISTER with wrong credentials")
 		e.respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
 		return
 	}

@@ -51,7 +51,8 @@ func TestRestartKeepsCDRsAndRegistrations(t *testing.T) {
 	if !found {
 		t.Fatalf("CDR %s lost across the restart; after it: %+v", before.CallID, n2.cdrs(t))
 	}
-	n2.waitAgent(t, ctx, "1001", "not_ready") // registration restored: logged in again
+	// Registration restored: logged in again, and ready as it was before the restart.
+	n2.waitAgent(t, ctx, "1001", "ready")
 	qlog, err := os.ReadFile(filepath.Join(data, "queue_log"))
 	if err != nil {
 		t.Fatal(err)

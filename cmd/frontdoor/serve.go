@@ -170,7 +170,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		Addr: cfg.Listen.SIP, AdvertiseIP: cfg.Media.AdvertiseIP, Number: cfg.Number, Numbers: numbers,
 		Realm: cfg.SIP.Realm, DigestAlgorithms: cfg.SIP.DigestAlgorithms, Credentials: dir, Switchboard: n.sb, Presence: n.sb, Ports: ports,
 		RTPTimeout: time.Duration(cfg.Media.RTPTimeoutSeconds) * time.Second, RTPStats: rtpStats,
-		Store: st, Metrics: n.metrics, Logger: log,
+		Store: st, Metrics: n.metrics, Logger: log, Limits: securityLimits(cfg),
 	})
 	if err != nil {
 		return nil, err
@@ -187,6 +187,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	dash, err = dashboard.New(dashboard.Config{
 		View: n.sb, Directory: httpDirectory{dir}, CDRs: cdrSource{st}, Identity: dashIdentity(idb),
 		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log, Mount: n.web.Routes(),
+		Audit: supervisorAudit(st), QueueLogPath: n.qlog.Name(),
 		Ready: func() error {
 			if n.sb.Draining() {
 				return errors.New("draining: finishing calls in progress, refusing new ones")
