@@ -70,6 +70,9 @@ func (s *Server) setAgentState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.cfg.View.SetAgentState(r.Context(), id, req.State, req.Reason)
+	if p.atLeast(roleSupervisor) {
+		s.audit(r.Context(), p, id, req, err)
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, calls.ErrUnknownAgent):

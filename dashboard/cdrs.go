@@ -2,9 +2,11 @@ package dashboard
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -45,6 +47,24 @@ func (s *Server) cdrs(w http.ResponseWriter, r *http.Request) {
 		}
 		since = t
 	}
+	until := time.Time{}
+	if v := q.Get("until"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_until", "until must be an RFC 3339 time such as 2026-01-02T18:00:00Z")
+			return
+		}
+		if !t.After(since) {
+			writeError(w, http.StatusBadRequest, "bad_period", "until must be after since")
+			return
+		}
+		until = t
+	}
+	agencies, rerr := s.agencyFilter(q["agency"])
+	if rerr != nil {
+		rerr.write(w)
+		return
+	}
 	format := q.Get("format")
 	if format != "" && format != "json" && format != "csv" {
 		writeError(w, http.StatusBadRequest, "bad_format", `format must be "json" or "csv"`)
@@ -56,6 +76,7 @@ func (s *Server) cdrs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal", "could not read call records")
 		return
 	}
+	list = filterCDRs(list, until, agencies)
 	if format != "csv" {
 		writeJSON(w, http.StatusOK, nonNil(list))
 		return
@@ -72,6 +93,52 @@ func (s *Server) cdrs(w http.ResponseWriter, r *http.Request) {
 	if err := cw.Error(); err != nil {
 		s.log.Warn("write cdr csv", "err", err)
 	}
+}
+
+// noAgencyFilter selects calls that ended before reaching an agency (in the
+// IVR), whose records have no agency; metrics count them as "none" too.
+const noAgencyFilter = "none"
+
+// agencyFilter checks ?agency= values (repeatable) against the configured
+// agencies; nil means every agency.
+func (s *Server) agencyFilter(values []string) (map[string]bool, *requestError) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	known := map[string]bool{noAgencyFilter: true}
+	for _, q := range s.cfg.View.Queues() {
+		known[q.Agency] = true
+	}
+	want := map[string]bool{}
+	for _, v := range values {
+		for _, a := range strings.Split(v, ",") {
+			if !known[a] {
+				return nil, &requestError{http.StatusBadRequest, "unknown_agency",
+					fmt.Sprintf("no agency %q; use a configured agency id or %q", a, noAgencyFilter)}
+			}
+			if a == noAgencyFilter {
+				a = ""
+			}
+			want[a] = true
+		}
+	}
+	return want, nil
+}
+
+// filterCDRs keeps records that ended before until (zero: no end) of the
+// wanted agencies (nil: all).
+func filterCDRs(list []CDR, until time.Time, agencies map[string]bool) []CDR {
+	if until.IsZero() && agencies == nil {
+		return list
+	}
+	out := list[:0]
+	for _, c := range list {
+		if (!until.IsZero() && !c.EndedAt.Before(until)) || (agencies != nil && !agencies[c.Agency]) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func cdrRow(c CDR) []string {

@@ -39,14 +39,23 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if err := rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		s.log.Debug("sse: clearing write deadline", "err", err)
 	}
+	switch view := r.URL.Query().Get("view"); view {
+	case "":
+	case "wallboard":
+		if !p.atLeast(roleSupervisor) {
+			writeError(w, http.StatusForbidden, "forbidden", "the wallboard needs the supervisor role or higher")
+			return
+		}
+		s.wallboard(w, r, rc)
+		return
+	default:
+		writeError(w, http.StatusBadRequest, "bad_view", `view must be "wallboard" or absent, not "`+view+`"`)
+		return
+	}
 	// Subscribe before taking the snapshot so no change falls between them.
 	ch := s.cfg.View.Subscribe(ctx)
 
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	w.WriteHeader(http.StatusOK)
+	startStream(w)
 
 	list := s.cfg.View.Calls()
 	for i := range list {
@@ -81,6 +90,48 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+func startStream(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.WriteHeader(http.StatusOK)
+}
+
+// wallboard streams the coalesced supervisor feed: a "snapshot", then at
+// most one "delta" per LiveInterval while anything changes (see feed).
+func (s *Server) wallboard(w http.ResponseWriter, r *http.Request, rc *http.ResponseController) {
+	ctx := r.Context()
+	startStream(w)
+	if _, err := fmt.Fprint(w, "retry: 3000\n\n"); err != nil {
+		return
+	}
+	heartbeat := time.NewTicker(s.cfg.Heartbeat)
+	defer heartbeat.Stop()
+	var at uint64
+	fresh := true
+	for {
+		typ, body, v := s.feed.since(at, fresh)
+		if fresh || v != at {
+			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", typ, body); err != nil || rc.Flush() != nil {
+				return
+			}
+		}
+		at, fresh = v, false
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.closing:
+			return
+		case <-s.feed.next(at):
+		case <-heartbeat.C:
+			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || rc.Flush() != nil {
 				return
 			}
 		}

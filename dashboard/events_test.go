@@ -30,9 +30,15 @@ type sseStream struct {
 // aside) and returns once the response headers are in.
 func openStream(t *testing.T, url string, header ...string) *sseStream {
 	t.Helper()
+	return openStreamAt(t, url+"/api/v1/events", header...)
+}
+
+// openStreamAt is openStream for a full URL (a query such as ?view=wallboard).
+func openStreamAt(t *testing.T, url string, header ...string) *sseStream {
+	t.Helper()
 	// The deadline only keeps a broken server from hanging the test run.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	req, err := http.NewRequestWithContext(ctx, "GET", url+"/api/v1/events", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

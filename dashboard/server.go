@@ -56,6 +56,15 @@ type Config struct {
 	// PublicPerMinute is each client address's budget for the public
 	// identity routes, code lookups and presentations (default 30).
 	PublicPerMinute int
+	// Audit records what supervisors do to agents (Kind "supervisor.agent_state");
+	// nil: nothing is recorded beyond the log.
+	Audit func(ctx context.Context, e AuditEntry) error
+	// QueueLogPath is the Asterisk-style queue_log the core writes, offered
+	// to supervisors at /api/v1/queue_log; empty: not offered.
+	QueueLogPath string
+	// LiveInterval is how often the wallboard feed samples the core and
+	// sends what changed (default 1 s).
+	LiveInterval time.Duration
 	// Mount adds routes owned by other edges (pattern -> handler), e.g. the
 	// WebRTC signalling socket. They get the same headers and JSON 404/405;
 	// a handler that needs a logged-in user asks Server.Principal.
@@ -71,8 +80,10 @@ type Server struct {
 	logins   *clientLimits // login attempts per client address
 	public   *clientLimits // public identity requests per client address
 	mux      *http.ServeMux
+	feed     *feed // the wallboard picture, sampled every LiveInterval
 
 	closing   chan struct{} // closed by CloseStreams
+	stopFeed  context.CancelFunc
 	closeOnce sync.Once
 }
 
@@ -105,6 +116,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PublicPerMinute <= 0 {
 		cfg.PublicPerMinute = 30
 	}
+	if cfg.LiveInterval <= 0 {
+		cfg.LiveInterval = time.Second
+	}
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
@@ -118,6 +132,10 @@ func New(cfg Config) (*Server, error) {
 	if err := s.routes(); err != nil {
 		return nil, err
 	}
+	s.feed = newFeed(cfg.View, cfg.Clock, cfg.LiveInterval, cfg.Logger)
+	var feedCtx context.Context
+	feedCtx, s.stopFeed = context.WithCancel(context.Background())
+	go s.feed.run(feedCtx)
 	return s, nil
 }
 
@@ -126,7 +144,10 @@ func New(cfg Config) (*Server, error) {
 // never cancels them, and an event stream would otherwise hold it until
 // its deadline.
 func (s *Server) CloseStreams() {
-	s.closeOnce.Do(func() { close(s.closing) })
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.stopFeed()
+	})
 }
 
 // routes is the one table of what answers where.
@@ -143,6 +164,7 @@ func (s *Server) routes() error {
 	m.HandleFunc("PUT /api/v1/agents/{id}/state", s.authed(roleAgent, s.setAgentState))
 	m.HandleFunc("GET /api/v1/calls", s.authed(roleAgent, s.calls))
 	m.HandleFunc("GET /api/v1/cdrs", s.authed(roleSupervisor, s.cdrs))
+	m.HandleFunc("GET /api/v1/queue_log", s.authed(roleSupervisor, s.queueLog))
 	m.HandleFunc("GET /api/v1/events", s.authed(roleAgent, s.events))
 
 	m.HandleFunc("POST /api/v1/identity/sessions", s.authed(roleAgent, s.newIdentitySession))
