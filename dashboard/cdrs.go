@@ -23,6 +23,8 @@ type CDR struct {
 	WaitSeconds float64           `json:"wait_seconds"`
 	TalkSeconds float64           `json:"talk_seconds"`
 	Identity    map[string]string `json:"identity"` // nil: unverified
+	// TransferredTo: this leg ended in a blind transfer to that agency.
+	TransferredTo string `json:"transferred_to,omitempty"`
 }
 
 // cdrColumns is the contract's column order.

@@ -39,6 +39,9 @@ type CDR struct {
 	WaitSeconds float64           `json:"wait_seconds"`
 	TalkSeconds float64           `json:"talk_seconds"`
 	Identity    map[string]string `json:"identity"` // nil: unverified
+	// TransferredTo is set on the CDR of a leg that ended in a blind transfer:
+	// the agency the caller was handed to (each leg of a call has its own CDR).
+	TransferredTo string `json:"transferred_to,omitempty"`
 }
 
 // AgentRecord is an agent's last known state (restored on restart).
