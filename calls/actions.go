@@ -12,7 +12,7 @@ import (
 // enqueue hands the call to the ACD.
 func (s *Switchboard) enqueue(c *Call) {
 	c.mu.Lock()
-	rc := routing.Call{ID: c.ID, Queue: c.agency, Attrs: callAttrs(c)}
+	rc := routing.Call{ID: c.ID, Queue: c.agency, Priority: c.priority, Attrs: callAttrs(c)}
 	c.mu.Unlock()
 	s.mu.Lock()
 	s.apply(s.eng.Arrive(rc))
@@ -23,6 +23,9 @@ func (s *Switchboard) enqueue(c *Call) {
 // callAttrs is what routing policy rules may look at. Callers hold c.mu.
 func callAttrs(c *Call) map[string]string {
 	a := map[string]string{"caller": c.From, "number": c.Number}
+	if len(c.history) > 0 {
+		a["transfer"] = "true"
+	}
 	if c.identity != nil {
 		a["verified"] = "true"
 		for k, v := range c.identity {
@@ -143,7 +146,7 @@ func (s *Switchboard) startOffer(a routing.Action) {
 	if err := c.to(StateRinging); err != nil {
 		s.log.Warn("call state", "err", err)
 	}
-	o := Offer{CallID: c.ID, Agency: c.agency, From: c.From, Verified: c.identity != nil, Identity: c.identity,
+	o := Offer{CallID: c.ID, Agency: c.agency, From: c.From, Verified: c.identity != nil, Identity: c.identity, History: c.history,
 		Waited: s.now().Sub(c.queuedAt).Seconds(), Codec: c.leg.Media().Codec()}
 	c.mu.Unlock()
 	go s.ring(ctx, c, a.AgentID, key, o)

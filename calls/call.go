@@ -24,7 +24,7 @@ var callTransitions = map[State][]State{
 	StateIdentity:  {StateIVR, StateQueued, StateEnded},
 	StateQueued:    {StateRinging, StateEnded},
 	StateRinging:   {StateQueued, StateRinging, StateConnected, StateEnded},
-	StateConnected: {StateEnded},
+	StateConnected: {StateQueued, StateEnded}, // queued again: a blind transfer
 }
 
 // Call is one citizen's call from answer to hang-up.
@@ -48,10 +48,13 @@ type Call struct {
 	identity map[string]string
 	// identitySession and identityCode of the verification step, if one ran.
 	identitySession, identityCode string
-	startedAt                     time.Time
-	queuedAt                      time.Time
-	answeredAt                    time.Time
-	endedAt                       time.Time
+	// history lists the legs before this one: "agency/agent" per transfer.
+	history    []string
+	priority   int // routing priority (raised by a transfer)
+	startedAt  time.Time
+	queuedAt   time.Time
+	answeredAt time.Time
+	endedAt    time.Time
 }
 
 // to moves the call to a new state, refusing moves the table does not allow.
@@ -96,6 +99,7 @@ const (
 	evAnnounce eventKind = iota // position / estimated wait
 	evConnect                   // an agent answered: bridge
 	evEnd                       // the ACD ends the call (closed, timeout, busy) after a prompt
+	evTransfer                  // the agent handed the call to another agency (blind transfer)
 )
 
 type callEvent struct {
@@ -105,6 +109,9 @@ type callEvent struct {
 	position int
 	ewt      time.Duration
 	prompt   string
+	target   string     // evTransfer: agency id
+	done     chan error // evTransfer: the outcome, for the agent's phone (NOTIFY)
+	then     func()     // evTransfer: run before the agent's leg is released
 }
 
 // post hands an event to the call's goroutine without ever blocking the switchboard.

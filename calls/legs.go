@@ -30,6 +30,8 @@ type Offer struct {
 	Verified bool
 	Identity map[string]string
 	Waited   float64 // seconds in queue so far
+	// History lists earlier legs as "agency/agent", oldest first (transfers).
+	History []string
 	// Codec the caller's leg uses: offered first so the bridge needs no transcoding.
 	Codec media.Codec
 }

@@ -41,8 +41,18 @@ func (c *Call) queue(ctx context.Context) {
 				return
 			case evConnect:
 				bg.stop()
-				c.talk(ctx, ev.agentID, ev.leg)
+				if target, ok := c.talk(ctx, ev.agentID, ev.leg); ok {
+					// Blind transfer: queue again in the target agency.
+					c.mu.Lock()
+					c.agency = target
+					c.mu.Unlock()
+					c.sb.enqueue(c)
+					bg = c.background(ctx, []string{"please-hold"})
+					continue
+				}
 				return
+			case evTransfer:
+				ev.done <- errorf("call %s is not connected to an agent", c.ID)
 			}
 		}
 	}
@@ -114,8 +124,9 @@ func announcement(position int, ewt time.Duration) []string {
 	return p
 }
 
-// talk bridges the caller with the agent until either side hangs up.
-func (c *Call) talk(ctx context.Context, agentID string, leg AgentLeg) {
+// talk bridges the caller with the agent until either side hangs up, or the
+// agent transfers the call: then it returns the target agency and true.
+func (c *Call) talk(ctx context.Context, agentID string, leg AgentLeg) (string, bool) {
 	c.mu.Lock()
 	c.agent = agentID
 	c.answeredAt = c.sb.now()
@@ -125,13 +136,29 @@ func (c *Call) talk(ctx context.Context, agentID string, leg AgentLeg) {
 	c.mu.Unlock()
 	stop := c.sb.cfg.Bridge(c.leg.Media(), leg.Media())
 	defer stop()
-	select {
-	case <-c.leg.Done():
-		c.sb.callerLeft(c)
-		hangupAgent(leg)
-	case <-leg.Done():
-		c.sb.agentLeft(c)
-		c.hangup()
+	for {
+		select {
+		case <-c.leg.Done():
+			c.sb.callerLeft(c)
+			hangupAgent(leg)
+			return "", false
+		case <-leg.Done():
+			c.sb.agentLeft(c)
+			c.hangup()
+			return "", false
+		case ev := <-c.events:
+			if ev.kind != evTransfer {
+				continue // announcements and the like do not concern a connected call
+			}
+			ev.done <- nil
+			stop()
+			c.sb.transferred(c, ev.target)
+			if ev.then != nil {
+				ev.then()
+			}
+			hangupAgent(leg)
+			return ev.target, true
+		}
 	}
 }
 

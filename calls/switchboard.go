@@ -27,7 +27,8 @@ type Recorder interface {
 // Agency is what the call path needs to know about one agency.
 type Agency struct {
 	ID, Name string
-	Digit    string // IVR choice
+	Digit    string   // IVR choice
+	Numbers  []string // legacy direct numbers (also transfer targets)
 }
 
 // Config wires a Switchboard. Every dependency is explicit.
@@ -69,6 +70,7 @@ type Switchboard struct {
 	menu       *Menu
 	menuPrompt []string
 	agencies   map[string]Agency
+	numbers    map[string]string // legacy number -> agency id
 
 	mu     sync.Mutex
 	eng    *routing.Engine
@@ -118,12 +120,15 @@ func New(cfg Config) (*Switchboard, error) {
 	s := &Switchboard{
 		cfg: cfg, log: cfg.Logger, identity: cfg.Identity, audio: cfg.Audio, eng: cfg.Engine,
 		calls: map[string]*Call{}, offers: map[string]context.CancelFunc{}, wake: make(chan struct{}, 1),
-		agencies: map[string]Agency{}, events: newHub(), started: cfg.Now(),
+		agencies: map[string]Agency{}, numbers: map[string]string{}, events: newHub(), started: cfg.Now(),
 	}
 	choices := map[string]string{}
 	s.menuPrompt = []string{"menu-intro"}
 	for _, a := range cfg.Agencies {
 		s.agencies[a.ID] = a
+		for _, num := range a.Numbers {
+			s.numbers[num] = a.ID
+		}
 		if a.Digit != "" {
 			choices[a.Digit] = a.ID
 			s.menuPrompt = append(s.menuPrompt, "for", "agency-"+a.ID, "press")

@@ -55,6 +55,7 @@ type Config struct {
 	Credentials      Credentials
 	Switchboard      Switchboard
 	Presence         Presence
+	Transfers        Transferer // nil: REFER refused
 	Ports            *media.PortPool
 	RTPTimeout       time.Duration
 	RTPStats         *media.Stats
@@ -80,9 +81,11 @@ type Edge struct {
 	guard  *Guard
 	// byDialog maps a caller's dialog id to its *calls.Call (INFO DTMF matching).
 	byDialog sync.Map
-	udp      net.PacketConn
-	tcp      net.Listener
-	port     int
+	// agentCalls maps an agent leg's dialog id to the call id (REFER matching).
+	agentCalls sync.Map
+	udp        net.PacketConn
+	tcp        net.Listener
+	port       int
 }
 
 // New binds the listeners (so the address is known at once) but serves nothing yet.
@@ -138,18 +141,19 @@ func New(cfg Config) (*Edge, error) {
 		tx.Respond(sipmsg.NewResponseFromRequest(req, sipmsg.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
 	}))
 	e.srv.OnInfo(g(e.onInfo))
+	e.srv.OnRefer(g(e.onRefer))
 	e.srv.OnRegister(g(e.reg.onRegister))
 	e.srv.OnOptions(g(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		e.count(req)
 		res := sipmsg.NewResponseFromRequest(req, sipmsg.StatusOK, "OK", nil)
-		res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"))
+		res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER, REFER"))
 		res.AppendHeader(sipmsg.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"))
 		tx.Respond(res)
 	}))
 	e.srv.OnNoRoute(g(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		e.count(req)
 		res := sipmsg.NewResponseFromRequest(req, sipmsg.StatusMethodNotAllowed, "Method Not Allowed", nil)
-		res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"))
+		res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER, REFER"))
 		tx.Respond(res)
 	}))
 	return e, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 
 	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
@@ -47,6 +48,10 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 	req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Call", o.CallID))
 	req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Identity", verified))
 	req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Waited", strconv.Itoa(int(o.Waited))))
+	if len(o.History) > 0 {
+		// The screen pop: where the caller comes from (agency/agent per earlier leg).
+		req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Transferred-From", strings.Join(o.History, ", ")))
+	}
 	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(offer)
 
@@ -86,8 +91,10 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 	lctx, lcancel := context.WithCancel(context.Background())
 	leg.Start(lctx)
 	al := &sipLeg{dlg: dlg, rtp: leg, stop: lcancel, done: make(chan struct{})}
+	e.agentCalls.Store(dlg.ID, o.CallID)
 	go func() {
 		al.watch()
+		e.agentCalls.Delete(dlg.ID)
 		dlg.Close()
 	}()
 	return al, nil

@@ -188,15 +188,16 @@ func timeout(t *testing.T, d time.Duration) context.Context {
 }
 
 type cdrView struct {
-	CallID      string            `json:"call_id"`
-	AnsweredAt  *time.Time        `json:"answered_at"`
-	Number      string            `json:"number"`
-	Agency      string            `json:"agency"`
-	Agent       string            `json:"agent"`
-	Outcome     string            `json:"outcome"`
-	WaitSeconds float64           `json:"wait_seconds"`
-	TalkSeconds float64           `json:"talk_seconds"`
-	Identity    map[string]string `json:"identity"`
+	CallID        string            `json:"call_id"`
+	AnsweredAt    *time.Time        `json:"answered_at"`
+	Number        string            `json:"number"`
+	Agency        string            `json:"agency"`
+	Agent         string            `json:"agent"`
+	Outcome       string            `json:"outcome"`
+	WaitSeconds   float64           `json:"wait_seconds"`
+	TalkSeconds   float64           `json:"talk_seconds"`
+	Identity      map[string]string `json:"identity"`
+	TransferredTo string            `json:"transferred_to"`
 }
 
 // cdrs lists the stored CDRs through the API.
@@ -224,6 +225,22 @@ func (n *testNode) waitCDR(t *testing.T, ctx context.Context, callID string) cdr
 		case <-sub:
 		case <-ctx.Done():
 			t.Fatalf("no CDR for call %q", callID)
+		}
+	}
+}
+
+// waitCDRs waits until at least count CDRs are stored, watching the event stream.
+func (n *testNode) waitCDRs(t *testing.T, ctx context.Context, count int) []cdrView {
+	t.Helper()
+	sub := n.sb.Subscribe(ctx)
+	for {
+		if list := n.cdrs(t); len(list) >= count {
+			return list
+		}
+		select {
+		case <-sub:
+		case <-ctx.Done():
+			t.Fatalf("fewer than %d CDRs: %+v", count, n.cdrs(t))
 		}
 	}
 }

@@ -153,7 +153,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		scfg.Identity = idb
 	}
 	for _, a := range cfg.Agencies {
-		scfg.Agencies = append(scfg.Agencies, calls.Agency{ID: a.ID, Name: a.Name, Digit: a.Digit})
+		scfg.Agencies = append(scfg.Agencies, calls.Agency{ID: a.ID, Name: a.Name, Digit: a.Digit, Numbers: a.Numbers})
 	}
 	if n.sb, err = calls.New(scfg); err != nil {
 		return nil, err
@@ -168,7 +168,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	}
 	n.edge, err = sip.New(sip.Config{
 		Addr: cfg.Listen.SIP, AdvertiseIP: cfg.Media.AdvertiseIP, Number: cfg.Number, Numbers: numbers,
-		Realm: cfg.SIP.Realm, DigestAlgorithms: cfg.SIP.DigestAlgorithms, Credentials: dir, Switchboard: n.sb, Presence: n.sb, Ports: ports,
+		Realm: cfg.SIP.Realm, DigestAlgorithms: cfg.SIP.DigestAlgorithms, Credentials: dir, Switchboard: n.sb, Presence: n.sb, Transfers: n.sb, Ports: ports,
 		RTPTimeout: time.Duration(cfg.Media.RTPTimeoutSeconds) * time.Second, RTPStats: rtpStats,
 		Store: st, Metrics: n.metrics, Logger: log, Limits: securityLimits(cfg),
 	})

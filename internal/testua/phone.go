@@ -28,6 +28,8 @@ type Phone struct {
 
 	mu       sync.Mutex
 	incoming chan *Incoming
+	// Notifies receives the body of every NOTIFY (e.g. a REFER's sipfrag).
+	Notifies chan string
 	// AutoAnswer answers INVITEs at once with a tone of this frequency (0: ring only).
 	AutoAnswer float64
 	// Busy answers INVITEs with 486 (an agent's phone refusing).
@@ -47,7 +49,7 @@ type Incoming struct {
 // NewPhone starts a phone for user on 127.0.0.1.
 func NewPhone(user string) (*Phone, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Phone{User: user, cancel: cancel, incoming: make(chan *Incoming, 8)}
+	p := &Phone{User: user, cancel: cancel, incoming: make(chan *Incoming, 8), Notifies: make(chan string, 16)}
 	var err error
 	if p.conn, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
 		return nil, err
@@ -73,6 +75,13 @@ func NewPhone(user string) (*Phone, error) {
 		}
 		if p.dcli.ReadBye(req, tx) != nil {
 			tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))
+		}
+	})
+	p.srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
+		tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		select {
+		case p.Notifies <- string(req.Body()):
+		default:
 		}
 	})
 	go p.srv.ServeUDP(p.conn)
@@ -335,4 +344,16 @@ func (p *Phone) RegisterWith(ctx context.Context, server, authorization string) 
 		req.AppendHeader(sip.NewHeader("Authorization", authorization))
 	}
 	return p.cli.Do(ctx, req)
+}
+
+// Refer asks the other side to transfer this call (blind transfer, RFC 3515)
+// to target (a SIP URI) and returns the response code.
+func (in *Incoming) Refer(ctx context.Context, target string) (int, error) {
+	req := sip.NewRequest(sip.REFER, in.Req.Contact().Address)
+	req.AppendHeader(sip.NewHeader("Refer-To", "<"+target+">"))
+	res, err := in.Dialog.Do(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	return res.StatusCode, nil
 }
