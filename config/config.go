@@ -72,6 +72,13 @@ type Identity struct {
 	WaitSeconds          int      `yaml:"wait_seconds"`
 	StatusListAllowed    []string `yaml:"status_list_allowed"` // URL prefixes status lists may be fetched from
 	StatusListTTLSeconds int      `yaml:"status_list_ttl_seconds"`
+	// VCTs are the accepted credential types (vct); empty accepts any type
+	// from a configured issuer.
+	VCTs []string `yaml:"vcts"`
+	// PushURL is a wallet push webhook: on a phone verification frontdoor POSTs
+	// {number, session_id, code, nonce, aud} so the wallet on the caller's phone
+	// wakes up by itself (the code read out stays the fallback). Empty: no push.
+	PushURL string `yaml:"push_url"`
 }
 
 // Issuer is a trusted credential issuer and the file holding its keys.

@@ -131,6 +131,16 @@ func (c *Config) validateIdentity(v *validator) {
 	}
 	notNegative(v, "identity.wait_seconds", id.WaitSeconds)
 	notNegative(v, "identity.status_list_ttl_seconds", id.StatusListTTLSeconds)
+	if id.PushURL != "" {
+		if u, err := url.Parse(id.PushURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.errf("identity.push_url", "%q must be an http(s) URL", id.PushURL)
+		}
+	}
+	for i, vct := range id.VCTs {
+		if vct == "" {
+			v.errf(fmt.Sprintf("identity.vcts[%d]", i), "empty credential type")
+		}
+	}
 	for i, prefix := range id.StatusListAllowed {
 		u, err := url.Parse(prefix)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

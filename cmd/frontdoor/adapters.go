@@ -74,6 +74,8 @@ func newIdentity(cfg *config.Config, st store.Store, m *metrics.Metrics, log *sl
 		VerifierID: cfg.Identity.VerifierID, Issuers: issuers, Claims: cfg.Identity.Claims,
 		StatusListAllowed: cfg.Identity.StatusListAllowed,
 		StatusListTTL:     time.Duration(cfg.Identity.StatusListTTLSeconds) * time.Second,
+		VCTs:              cfg.Identity.VCTs,
+		Push:              pushConfig(cfg.Identity.PushURL),
 		Audit: func(e identity.AuditEntry) {
 			rec := store.AuditRecord{Time: e.Time, Kind: "identity." + e.Method, CallID: e.CallID, Result: e.Result,
 				Reason: e.Reason, Issuer: e.Issuer, Digest: e.Digest, Detail: e.Detail}
@@ -182,4 +184,11 @@ func dashIdentity(b *identityBridge) dashboard.Identity {
 		return nil
 	}
 	return b
+}
+
+func pushConfig(url string) *identity.PushConfig {
+	if url == "" {
+		return nil
+	}
+	return &identity.PushConfig{URL: url}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-project/frontdoor/identity/wallet"
 	"github.com/frontdoor-project/frontdoor/internal/testua"
 )
 
@@ -159,4 +162,66 @@ func grepLines(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// With a push webhook configured, the IVR's session reaches the wallet on the
+// caller's phone by itself: the wallet app (here a webhook on 127.0.0.1 using the
+// wallet library) presents without anyone typing the code.
+func TestPushWakesTheWallet(t *testing.T) {
+	ctx := timeout(t, 60*time.Second)
+	dir := t.TempDir()
+	fdwallet := buildFdwallet(t)
+	walletPath := filepath.Join(dir, "w.json")
+	if out, err := exec.CommandContext(ctx, fdwallet, "issue", "-issuer-key", repoPath("config", "keys", "issuer.DEMO-ONLY.private.jwk.json"),
+		"-iss", "https://id.example", "-claims", `{"given_name":"Jiho","family_name":"Lee","birthdate":"1950-01-02"}`, "-out", walletPath).CombinedOutput(); err != nil {
+		t.Fatalf("issue: %v\n%s", err, out)
+	}
+	w, err := wallet.Load(walletPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serverURL string
+	pushed := make(chan string, 1)
+	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		var msg struct{ Number, SessionID, Nonce, Aud string }
+		dec := json.NewDecoder(r.Body)
+		var raw map[string]string
+		if err := dec.Decode(&raw); err != nil {
+			http.Error(rw, "bad push", 400)
+			return
+		}
+		msg.Number, msg.SessionID, msg.Nonce, msg.Aud = raw["number"], raw["session_id"], raw["nonce"], raw["aud"]
+		pres, err := w.Present([]string{"given_name", "family_name", "birthdate"}, msg.Nonce, msg.Aud, time.Now())
+		if err != nil {
+			http.Error(rw, err.Error(), 500)
+			return
+		}
+		go func() { // the app answers after taking the push
+			ans, err := wallet.Client{Server: serverURL}.Submit(context.Background(), msg.SessionID, pres)
+			pushed <- fmt.Sprintf("%s %v %v", msg.Number, ans.Verified, err)
+		}()
+		rw.WriteHeader(http.StatusAccepted)
+	}))
+	defer hook.Close()
+	cfg := strings.Replace(identityConfig(t, "offer"), "wait_seconds: 20,", fmt.Sprintf("wait_seconds: 20, push_url: %q,", hook.URL), 1)
+	n := startNode(t, cfg)
+	serverURL = n.HTTP
+	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
+	out := dial(t, ctx, n, "110", nil, 1000, "1")
+	select {
+	case got := <-pushed:
+		if got != "01055556666 true <nil>" {
+			t.Fatalf("push/presentation: %s", got)
+		}
+	case <-ctx.Done():
+		t.Fatal("no push arrived")
+	}
+	out.RTP.SendDTMF('1')
+	in, err := agent.NextIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Req.GetHeader("X-Frontdoor-Identity"); got == nil || got.Value() != "verified" {
+		t.Fatalf("X-Frontdoor-Identity %v", got)
+	}
 }

@@ -181,6 +181,7 @@ func (p *Phone) Call(ctx context.Context, server, number string, pts []uint8, fr
 	}
 	body := Offer(peer.Port(), pts...)
 	req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: number, Host: host, Port: port})
+	p.setFrom(req)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(body)
 	dlg, err := p.dcli.WriteInvite(ctx, req)
@@ -356,4 +357,11 @@ func (in *Incoming) Refer(ctx context.Context, target string) (int, error) {
 		return 0, err
 	}
 	return res.StatusCode, nil
+}
+
+// setFrom makes the phone's number the caller id, as a real phone sends it.
+func (p *Phone) setFrom(req *sip.Request) {
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: p.User, Host: "127.0.0.1", Port: p.port}, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(10))
+	req.AppendHeader(from)
 }
