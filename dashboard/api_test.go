@@ -171,7 +171,8 @@ func TestPagesAreServedWithTheirAssets(t *testing.T) {
 		}
 	}
 	for page, assets := range map[string][]string{
-		"/":      {"/static/session.js", "/static/supervisor.js", "/static/style.css"},
+		"/": {"/static/session.js", "/static/supervisor.js", "/static/style.css",
+			"/vendor/uplot/uPlot.iife.min.js", "/vendor/uplot/uPlot.min.css"},
 		"/agent": {"/static/session.js", "/static/agent.js", "/static/style.css"},
 	} {
 		_, body := e.do("GET", page, "", "")
@@ -184,5 +185,13 @@ func TestPagesAreServedWithTheirAssets(t *testing.T) {
 				t.Errorf("%s: %d", asset, resp.StatusCode)
 			}
 		}
+	}
+	// Vendored code ships with its licence; directories are not listed.
+	if resp, body := e.do("GET", "/vendor/uplot/LICENSE", "", ""); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "MIT License") {
+		t.Errorf("uPlot licence: %d", resp.StatusCode)
+	}
+	for _, p := range []string{"/vendor/", "/vendor/uplot/", "/vendor/nope.js"} {
+		resp, body := e.do("GET", p, "", "")
+		wantError(t, resp, body, http.StatusNotFound, "not_found")
 	}
 }

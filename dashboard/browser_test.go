@@ -87,7 +87,7 @@ func TestSupervisorPageInChromium(t *testing.T) {
 		return
 	}
 	ctx, problems := browser(t)
-	e := newEnv(t)
+	e := newEnv(t, fastFeed)
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(e.srv.URL+"/"),
@@ -100,19 +100,20 @@ func TestSupervisorPageInChromium(t *testing.T) {
 		waitJS(`document.querySelector("#login-password").value === ""`),
 		chromedp.SendKeys(chromedp.ID("login-password"), "pw-2001"),
 		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)),
-		// The snapshot event fills the tables.
-		waitJS(`document.querySelectorAll("#queues tbody tr").length === 2`),
+		// The wallboard snapshot fills the tiles, the tables and the charts.
+		waitJS(`document.querySelectorAll("#queues .tile").length === 2`),
 		waitJS(agentCell("1001", 2)+` === "not ready"`),
+		waitJS(`document.querySelectorAll(".uplot canvas").length === 2`),
 	)
 	if err != nil {
 		t.Fatalf("sign in and see the tables: %v (page problems: %v)", err, problems())
 	}
-	queueText, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#queues tbody tr")))
+	queueText, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#queues .tile[data-agency="tax"]`)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(queueText, "National Tax Service") || !strings.Contains(queueText, "70 %") {
-		t.Errorf("tax row reads %q", queueText)
+		t.Errorf("tax tile reads %q", queueText)
 	}
 
 	// A change elsewhere (the admin API) reaches the page through the event stream.
@@ -227,5 +228,48 @@ func TestAgentPageInChromium(t *testing.T) {
 	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("page problems: %v", p)
+	}
+}
+
+// An agent signing in on the supervisor page gets no wallboard and no
+// actions; trying the supervisor API from the page anyway is refused.
+func TestAgentCannotReachSupervisorActionsInChromium(t *testing.T) {
+	if !netns.Isolate(t) {
+		return
+	}
+	ctx, problems := browser(t)
+	e := newEnv(t, fastFeed)
+	err := chromedp.Do(ctx, signIn(e, "/", "1001"), waitJS(`!document.querySelector("#not-supervisor").hidden`))
+	if err != nil {
+		t.Fatalf("agent on the supervisor page: %v (page problems: %v)", err, problems())
+	}
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
+		live: document.querySelector("#live").hidden,
+		buttons: document.querySelectorAll("#agents button").length })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state != `{"live":true,"buttons":0}` {
+		t.Errorf("agent sees %s, want the live section hidden and no buttons", state)
+	}
+	// The page's own API helper, used by hand, meets the server's refusals.
+	for _, c := range []struct{ js, want string }{
+		{`fd.api("PUT", "/api/v1/agents/1002/state", {state: "logged_out"})`, "an agent may change only its own state"},
+		{`fd.api("GET", "/api/v1/cdrs")`, "this needs the supervisor role or higher"},
+		{`fd.api("GET", "/api/v1/queue_log")`, "this needs the supervisor role or higher"},
+		{`fetch("/api/v1/events?view=wallboard").then(r => r.json()).then(b => { throw new Error(b.detail) })`, "the wallboard needs the supervisor role or higher"},
+	} {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](c.js+`.then(() => "allowed", e => e.message)`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("%s: %q, want %q", c.js, got, c.want)
+		}
+	}
+	for _, a := range e.core.Agents() {
+		if a.ID == "1002" && a.State != "busy" {
+			t.Errorf("1002 is %s after an agent's attempt", a.State)
+		}
 	}
 }

@@ -46,19 +46,31 @@ func (s *Server) pageRoutes() error {
 			_, _ = w.Write(body)
 		})
 	}
-	static, err := fs.Sub(webFS, "web/static")
-	if err != nil {
-		return fmt.Errorf("dashboard: embedded static files: %w", err)
+	// static: the pages' own scripts and styles; vendor: third-party files
+	// kept as their authors built them (with their licences).
+	for _, dir := range []string{"static", "vendor"} {
+		if err := s.fileRoutes(dir); err != nil {
+			return err
+		}
 	}
-	files := http.StripPrefix("/static/", http.FileServerFS(static))
-	s.mux.HandleFunc("GET /static/{file...}", func(w http.ResponseWriter, r *http.Request) {
+	return nil
+}
+
+// fileRoutes serves web/<dir>/ at /<dir>/.
+func (s *Server) fileRoutes(dir string) error {
+	sub, err := fs.Sub(webFS, "web/"+dir)
+	if err != nil {
+		return fmt.Errorf("dashboard: embedded %s files: %w", dir, err)
+	}
+	files := http.StripPrefix("/"+dir+"/", http.FileServerFS(sub))
+	s.mux.HandleFunc("GET /"+dir+"/{file...}", func(w http.ResponseWriter, r *http.Request) {
 		// Files only: no directory listings.
 		name := r.PathValue("file")
 		if name == "" || strings.HasSuffix(name, "/") {
 			writeError(w, http.StatusNotFound, "not_found", "no such file")
 			return
 		}
-		if st, err := fs.Stat(static, name); err != nil || st.IsDir() {
+		if st, err := fs.Stat(sub, name); err != nil || st.IsDir() {
 			writeError(w, http.StatusNotFound, "not_found", "no such file: "+name)
 			return
 		}

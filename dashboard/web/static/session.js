@@ -26,24 +26,27 @@ const fd = (() => {
     return data;
   }
 
-  // stream opens /api/v1/events: onSnapshot gets the first event's data,
-  // onChange is told the type of each later event.
-  function stream(onSnapshot, onChange) {
+  // stream opens /api/v1/events (or path, e.g. the wallboard view):
+  // onSnapshot gets the first event's data, onChange the type and data of
+  // each later event.
+  function stream(onSnapshot, onChange, path) {
     if (source) source.close();
     if (!sessionStorage.getItem(TOKEN)) return; // signed out meanwhile
     const live = $("#live-state");
-    source = new EventSource("/api/v1/events");
+    source = new EventSource(path || "/api/v1/events");
     source.addEventListener("snapshot", (ev) => {
       onSnapshot(JSON.parse(ev.data));
       if (live) live.textContent = "(live)";
     });
-    for (const t of ["queue", "agent", "call", "cdr"]) source.addEventListener(t, () => onChange(t));
+    for (const t of ["queue", "agent", "call", "cdr", "delta"]) {
+      source.addEventListener(t, (ev) => onChange(t, JSON.parse(ev.data)));
+    }
     source.onerror = () => {
       if (live) live.textContent = "(reconnecting…)";
       // The browser retries a dropped stream by itself, but not a refused
       // one: check the session (a 401 signs out) and open a new stream.
       if (source.readyState === EventSource.CLOSED) {
-        api("GET", "/api/v1/queues").then(() => setTimeout(() => stream(onSnapshot, onChange), 5000)).catch(() => {});
+        api("GET", "/api/v1/queues").then(() => setTimeout(() => stream(onSnapshot, onChange, path), 5000)).catch(() => {});
       }
     };
   }
