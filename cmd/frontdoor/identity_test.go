@@ -225,3 +225,53 @@ func TestPushWakesTheWallet(t *testing.T) {
 		t.Fatalf("X-Frontdoor-Identity %v", got)
 	}
 }
+
+// Verified claims feed routing policy: with a rule "callers 65 and over get
+// priority 5", a verified 76-year-old who joins the tax queue after an unverified
+// caller is offered to the agent first.
+func TestVerifiedSeniorGetsPriority(t *testing.T) {
+	ctx := timeout(t, 90*time.Second)
+	cfg := strings.Replace(identityConfig(t, "offer"),
+		`numbers: ["126"], queue: { ring_timeout_seconds: 3, wrapup_seconds: 0 }`,
+		`numbers: ["126"], queue: { ring_timeout_seconds: 3, wrapup_seconds: 0, priority: [{ min_age: 65, priority: 5 }] }`, 1)
+	n := startNode(t, cfg)
+	fdwallet := buildFdwallet(t)
+	walletPath := filepath.Join(t.TempDir(), "senior.json")
+	if out, err := exec.CommandContext(ctx, fdwallet, "issue", "-issuer-key", repoPath("config", "keys", "issuer.DEMO-ONLY.private.jwk.json"),
+		"-iss", "https://id.example", "-claims", `{"given_name":"Sunja","family_name":"Oh","birthdate":"1950-02-03"}`, "-out", walletPath).CombinedOutput(); err != nil {
+		t.Fatalf("issue: %v\n%s", err, out)
+	}
+	// First an unverified caller, queued in tax (legacy number: straight to the queue after skipping ID).
+	dial(t, ctx, n, "126", nil, 1000, "2")
+	n.waitCallState(t, ctx, "queued")
+	// Then the senior verifies and joins the same queue.
+	dial(t, ctx, n, "126", nil, 1000, "1")
+	code := n.waitCode(t, ctx)
+	if out, err := exec.CommandContext(ctx, fdwallet, "present", "-wallet", walletPath, "-server", n.HTTP, "-code", code).CombinedOutput(); err != nil {
+		t.Fatalf("present: %v\n%s", err, out)
+	}
+	sub := n.sb.Subscribe(ctx)
+	for queued := 0; queued < 2; {
+		queued = 0
+		for _, c := range n.sb.Calls() {
+			if c.State == "queued" {
+				queued++
+			}
+		}
+		if queued < 2 {
+			select {
+			case <-sub:
+			case <-ctx.Done():
+				t.Fatal("both callers never queued")
+			}
+		}
+	}
+	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
+	in, err := agent.NextIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Req.GetHeader("X-Frontdoor-Identity"); got == nil || got.Value() != "verified" {
+		t.Fatalf("the agent got the unverified early caller first (identity %v)", got)
+	}
+}
