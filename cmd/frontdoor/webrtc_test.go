@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/internal/testua"
+	"github.com/frontdoor-project/frontdoor/webrtc/webrtctest"
+)
+
+// login signs an agent in through the API and returns its token.
+func (n *testNode) login(t *testing.T, id string) string {
+	t.Helper()
+	var out struct{ Token string }
+	req, _ := http.NewRequest("POST", n.HTTP+"/api/v1/login", strings.NewReader(`{"id":"`+id+`","password":"pw`+id+`"}`))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || json.NewDecoder(res.Body).Decode(&out) != nil || out.Token == "" {
+		t.Fatalf("login %s: HTTP %d", id, res.StatusCode)
+	}
+	return out.Token
+}
+
+// softphone opens agent id's softphone socket (a page in Go) sending freq
+// as its microphone, and makes the agent ready.
+func (n *testNode) softphone(t *testing.T, ctx context.Context, id string, freq float64) *webrtctest.Page {
+	t.Helper()
+	page, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/agent", n.login(t, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(page.Close)
+	page.Tone = freq
+	if _, err := page.Next(ctx, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	n.waitAgent(t, ctx, id, "not_ready")
+	n.setReady(t, id)
+	return page
+}
+
+// A phone calls an agency's number; the agent works in the browser: the
+// softphone rings with the call's agency and wait, the agent answers, each
+// side hears the other's tone, hold gives the caller music instead of the
+// agent, and the agent's hang-up ends the SIP dialog.
+func TestSIPCallerReachesBrowserAgent(t *testing.T) {
+	n := startNode(t, "")
+	ctx := timeout(t, 60*time.Second)
+	page := n.softphone(t, ctx, "1001", 2000)
+
+	out := dial(t, ctx, n, "126", nil, 1000, "") // tax, no menu
+	inc, err := page.Next(ctx, "incoming")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.Agency != "tax" || inc.CallID == "" || inc.Waited == nil || inc.Verified == nil || *inc.Verified {
+		t.Fatalf("incoming call %+v", inc)
+	}
+	if err := page.Send(ctx, map[string]string{"type": "accept", "call_id": inc.CallID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := page.Next(ctx, "connected"); err != nil {
+		t.Fatal(err)
+	}
+	if !page.WaitTone(ctx, 1000) {
+		t.Fatal("the browser agent never heard the caller's 1 kHz tone")
+	}
+	if !out.RTP.WaitTone(ctx, 2000) {
+		t.Fatal("the caller never heard the browser agent's 2 kHz tone")
+	}
+	n.waitAgent(t, ctx, "1001", "busy")
+
+	// Hold: the caller stops hearing the agent (music instead), then hears it again.
+	on, off := true, false
+	page.Send(ctx, map[string]any{"type": "hold", "on": on})
+	if _, err := page.Next(ctx, "hold"); err != nil {
+		t.Fatal(err)
+	}
+	for out.RTP.Hears(2000) {
+		if !out.RTP.WaitAudio(ctx, out.RTP.Packets()+1) {
+			t.Fatal("the caller still hears the agent on hold")
+		}
+	}
+	page.Send(ctx, map[string]any{"type": "hold", "on": off})
+	if !out.RTP.WaitTone(ctx, 2000) {
+		t.Fatal("the caller does not hear the agent after hold")
+	}
+
+	page.Send(ctx, map[string]string{"type": "hangup"})
+	if _, err := page.Next(ctx, "ended"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-out.Done():
+	case <-ctx.Done():
+		t.Fatal("the caller's dialog outlived the agent's hang-up")
+	}
+	if cdr := n.waitCDR(t, ctx, inc.CallID); cdr.Outcome != "answered" || cdr.Agent != "1001" || cdr.Agency != "tax" {
+		t.Fatalf("CDR %+v", cdr)
+	}
+}
+
+// A citizen calls from the web page, picks tax on the keypad (RFC 4733
+// events over WebRTC) and talks to an agent on a SIP phone.
+func TestBrowserCallerReachesSIPAgent(t *testing.T) {
+	n := startNode(t, "")
+	ctx := timeout(t, 60*time.Second)
+	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
+
+	page, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/call", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer page.Close()
+	page.Tone = 1000
+	if _, err := page.Next(ctx, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	page.Send(ctx, map[string]string{"type": "call"})
+	st, err := page.Next(ctx, "call")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != "ivr" {
+		t.Fatalf("first call state %+v", st)
+	}
+	if !page.WaitTone(ctx, 0) {
+		t.Fatal("no IVR audio in the browser")
+	}
+	if err := page.PressKey('1'); err != nil {
+		t.Fatal(err)
+	}
+	in, err := agent.NextIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Req.GetHeader("X-Frontdoor-Agency"); got == nil || got.Value() != "tax" {
+		t.Fatalf("agency header %v", got)
+	}
+	if !in.RTP.WaitTone(ctx, 1000) {
+		t.Fatal("the SIP agent never heard the browser caller's tone")
+	}
+	if !page.WaitTone(ctx, 2000) {
+		t.Fatal("the browser caller never heard the SIP agent's tone")
+	}
+	page.Send(ctx, map[string]string{"type": "hangup"})
+	if ended, err := page.Next(ctx, "ended"); err != nil || ended.Reason != "answered" {
+		t.Fatalf("ended %+v: %v", ended, err)
+	}
+	select {
+	case <-in.Done:
+	case <-ctx.Done():
+		t.Fatal("the SIP agent was not hung up")
+	}
+}

@@ -1,0 +1,327 @@
+// Package webrtctest is a browser page's signalling and media in Go, for
+// tests and benchmarks: it speaks the pages' WebSocket protocol, answers
+// frontdoor's offers with a pion PeerConnection (DTLS-SRTP, PCMU), sends a
+// tone as its microphone and listens for the other side's.
+package webrtctest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/ice/v4"
+	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
+
+	"github.com/frontdoor-project/frontdoor/media/dtmf"
+	"github.com/frontdoor-project/frontdoor/media/g711"
+	"github.com/frontdoor-project/frontdoor/media/tones"
+)
+
+// Msg is a signalling message as a page sees it (the fields tests read).
+type Msg struct {
+	Type     string            `json:"type"`
+	SDP      string            `json:"sdp,omitempty"`
+	Error    string            `json:"error,omitempty"`
+	Detail   string            `json:"detail,omitempty"`
+	Code     string            `json:"code,omitempty"`
+	Claims   map[string]string `json:"claims,omitempty"`
+	CallID   string            `json:"call_id,omitempty"`
+	State    string            `json:"state,omitempty"`
+	Agency   string            `json:"agency,omitempty"`
+	Position int               `json:"position,omitempty"`
+	Verified *bool             `json:"verified,omitempty"`
+	Caller   map[string]string `json:"caller,omitempty"`
+	Reason   string            `json:"reason,omitempty"`
+	On       *bool             `json:"on,omitempty"`
+	Waited   *float64          `json:"waited_seconds,omitempty"`
+	Agent    *struct {
+		ID, State, Reason string
+	} `json:"agent,omitempty"`
+}
+
+// Page is one page's socket and, once offered, its PeerConnection.
+type Page struct {
+	ws   *websocket.Conn
+	Tone float64 // Hz sent as the microphone; set before the offer arrives
+	msgs chan Msg
+
+	mu     sync.Mutex
+	pc     *pion.PeerConnection
+	track  *rawTrack
+	heard  []int16
+	pkts   int
+	notify chan struct{}
+	// FirstAudio is when the first audio packet arrived.
+	FirstAudio time.Time
+	seq        uint16
+	ts         uint32
+	stop       context.CancelFunc
+}
+
+// Dial opens a page's socket: path is /api/v1/ws/call or /api/v1/ws/agent;
+// cookie (fd_session) signs an agent in.
+func Dial(ctx context.Context, base, path, token string) (*Page, error) {
+	opts := &websocket.DialOptions{HTTPHeader: http.Header{}}
+	if token != "" {
+		opts.HTTPHeader.Set("Authorization", "Bearer "+token)
+	}
+	url := "ws" + strings.TrimPrefix(base, "http") + path
+	ws, resp, err := websocket.Dial(ctx, url, opts)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("dial %s: HTTP %d: %w", path, resp.StatusCode, err)
+		}
+		return nil, fmt.Errorf("dial %s: %w", path, err)
+	}
+	p := &Page{ws: ws, msgs: make(chan Msg, 64), notify: make(chan struct{}, 1), seq: uint16(rand.Uint32())}
+	rctx, cancel := context.WithCancel(context.Background())
+	p.stop = cancel
+	go p.readLoop(rctx)
+	return p, nil
+}
+
+// Close closes the socket and the media, as closing the tab does.
+func (p *Page) Close() {
+	p.stop()
+	p.ws.CloseNow()
+	p.mu.Lock()
+	if p.pc != nil {
+		p.pc.Close()
+	}
+	p.mu.Unlock()
+}
+
+// Send writes a message.
+func (p *Page) Send(ctx context.Context, m any) error {
+	b, _ := json.Marshal(m)
+	return p.ws.Write(ctx, websocket.MessageText, b)
+}
+
+func (p *Page) readLoop(ctx context.Context) {
+	defer close(p.msgs)
+	for {
+		_, b, err := p.ws.Read(ctx)
+		if err != nil {
+			return
+		}
+		var m Msg
+		if json.Unmarshal(b, &m) != nil {
+			continue
+		}
+		if m.SDP != "" && (m.Type == "offer" || m.Type == "incoming") {
+			if err := p.answer(ctx, m.SDP); err != nil {
+				m = Msg{Type: "error", Error: "client", Detail: err.Error()}
+			}
+		}
+		p.msgs <- m
+	}
+}
+
+// Next waits for the next message of type typ, skipping others; an error
+// message fails unless typ is "error".
+func (p *Page) Next(ctx context.Context, typ string) (Msg, error) {
+	for {
+		select {
+		case m, ok := <-p.msgs:
+			if !ok {
+				return Msg{}, fmt.Errorf("socket closed waiting for %q", typ)
+			}
+			if m.Type == typ {
+				return m, nil
+			}
+			if m.Type == "error" {
+				return m, fmt.Errorf("waiting for %q: error %s: %s", typ, m.Error, m.Detail)
+			}
+		case <-ctx.Done():
+			return Msg{}, fmt.Errorf("waiting for %q: %w", typ, ctx.Err())
+		}
+	}
+}
+
+// answer sets up the PeerConnection for an offer and sends the answer.
+func (p *Page) answer(ctx context.Context, sdp string) error {
+	var s pion.SettingEngine
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	s.SetIncludeLoopbackCandidate(true)
+	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	m := &pion.MediaEngine{}
+	m.RegisterCodec(pion.RTPCodecParameters{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypePCMU, ClockRate: 8000}, PayloadType: 0}, pion.RTPCodecTypeAudio)
+	m.RegisterCodec(pion.RTPCodecParameters{RTPCodecCapability: pion.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 8000, SDPFmtpLine: "0-16"}, PayloadType: 101}, pion.RTPCodecTypeAudio)
+	api := pion.NewAPI(pion.WithMediaEngine(m), pion.WithSettingEngine(s))
+	pc, err := api.NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		return err
+	}
+	track := &rawTrack{}
+	if _, err := pc.AddTrack(track); err != nil {
+		return err
+	}
+	pc.OnTrack(func(t *pion.TrackRemote, _ *pion.RTPReceiver) { go p.listen(t) })
+	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: sdp}); err != nil {
+		return err
+	}
+	ans, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return err
+	}
+	gathered := pion.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(ans); err != nil {
+		return err
+	}
+	<-gathered
+	p.mu.Lock()
+	p.pc, p.track = pc, track
+	p.mu.Unlock()
+	go p.speak(ctx, track)
+	return p.Send(ctx, map[string]string{"type": "answer", "sdp": pc.LocalDescription().SDP})
+}
+
+func (p *Page) speak(ctx context.Context, track *rawTrack) {
+	gen := tones.NewGenerator(p.Tone, 8000)
+	frame := make([]int16, 160)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if p.Tone > 0 {
+			gen.Fill(frame)
+		}
+		p.write(track, 0, false, g711.EncodeULaw(make([]byte, 0, 160), frame), 160)
+	}
+}
+
+func (p *Page) write(track *rawTrack, pt uint8, marker bool, payload []byte, advance uint32) {
+	p.mu.Lock()
+	pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, Marker: marker, SequenceNumber: p.seq, Timestamp: p.ts}, Payload: payload}
+	p.seq++
+	p.ts += advance
+	p.mu.Unlock()
+	track.WriteRTP(pkt)
+}
+
+// PressKey sends a key as RFC 4733 events, as RTCDTMFSender does.
+func (p *Page) PressKey(k rune) error {
+	p.mu.Lock()
+	track, start := p.track, p.ts
+	p.mu.Unlock()
+	if track == nil {
+		return fmt.Errorf("no media yet")
+	}
+	pkts, err := dtmf.Sender{}.Packets(k, 100*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	for _, pk := range pkts {
+		p.mu.Lock()
+		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, Marker: pk.Marker, SequenceNumber: p.seq, Timestamp: start}, Payload: pk.Payload[:]}
+		p.seq++
+		p.mu.Unlock()
+		track.WriteRTP(pkt)
+		time.Sleep(20 * time.Millisecond) // RFC 4733 pacing, not synchronisation
+	}
+	return nil
+}
+
+func (p *Page) listen(t *pion.TrackRemote) {
+	pcm := make([]int16, 0, 160)
+	for {
+		pkt, _, err := t.ReadRTP()
+		if err != nil {
+			return
+		}
+		if pkt.PayloadType != 0 {
+			continue
+		}
+		pcm = g711.DecodeULaw(pcm[:0], pkt.Payload)
+		p.mu.Lock()
+		if p.pkts == 0 {
+			p.FirstAudio = time.Now()
+		}
+		p.pkts++
+		p.heard = append(p.heard, pcm...)
+		if len(p.heard) > 8000 {
+			p.heard = p.heard[len(p.heard)-8000:]
+		}
+		p.mu.Unlock()
+		select {
+		case p.notify <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Packets is how many audio packets arrived.
+func (p *Page) Packets() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pkts
+}
+
+// WaitTone waits, packet by packet, until the last 200 ms of audio are
+// dominated by freq (0: any audio at all) or ctx ends.
+func (p *Page) WaitTone(ctx context.Context, freq float64) bool {
+	for {
+		p.mu.Lock()
+		ok := len(p.heard) >= 1600 && (freq == 0 || tones.Dominates(p.heard[len(p.heard)-1600:], freq))
+		p.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-p.notify:
+		}
+	}
+}
+
+// rawTrack sends packets with the payload type they carry, as a browser's
+// sender does for audio and telephone-events alike (pion's static track
+// would stamp every packet with the audio PT).
+type rawTrack struct {
+	mu   sync.Mutex
+	out  pion.TrackLocalWriter
+	ssrc uint32
+}
+
+func (t *rawTrack) Bind(c pion.TrackLocalContext) (pion.RTPCodecParameters, error) {
+	for _, p := range c.CodecParameters() {
+		if p.MimeType == pion.MimeTypePCMU {
+			t.mu.Lock()
+			t.out, t.ssrc = c.WriteStream(), uint32(c.SSRC())
+			t.mu.Unlock()
+			return p, nil
+		}
+	}
+	return pion.RTPCodecParameters{}, fmt.Errorf("no PCMU negotiated")
+}
+
+func (t *rawTrack) Unbind(pion.TrackLocalContext) error { return nil }
+func (t *rawTrack) ID() string                         { return "mic" }
+func (t *rawTrack) RID() string                        { return "" }
+func (t *rawTrack) StreamID() string                   { return "page" }
+func (t *rawTrack) Kind() pion.RTPCodecType            { return pion.RTPCodecTypeAudio }
+
+// WriteRTP sends p as it is but for the SSRC.
+func (t *rawTrack) WriteRTP(p *rtp.Packet) {
+	t.mu.Lock()
+	out, ssrc := t.out, t.ssrc
+	t.mu.Unlock()
+	if out == nil {
+		return
+	}
+	p.SSRC = ssrc
+	out.WriteRTP(&p.Header, p.Payload)
+}
