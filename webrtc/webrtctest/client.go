@@ -309,10 +309,10 @@ func (t *rawTrack) Bind(c pion.TrackLocalContext) (pion.RTPCodecParameters, erro
 }
 
 func (t *rawTrack) Unbind(pion.TrackLocalContext) error { return nil }
-func (t *rawTrack) ID() string                         { return "mic" }
-func (t *rawTrack) RID() string                        { return "" }
-func (t *rawTrack) StreamID() string                   { return "page" }
-func (t *rawTrack) Kind() pion.RTPCodecType            { return pion.RTPCodecTypeAudio }
+func (t *rawTrack) ID() string                          { return "mic" }
+func (t *rawTrack) RID() string                         { return "" }
+func (t *rawTrack) StreamID() string                    { return "page" }
+func (t *rawTrack) Kind() pion.RTPCodecType             { return pion.RTPCodecTypeAudio }
 
 // WriteRTP sends p as it is but for the SSRC.
 func (t *rawTrack) WriteRTP(p *rtp.Packet) {
