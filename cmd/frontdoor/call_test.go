@@ -15,17 +15,7 @@ func TestCallReachesAgentWithAudioBothWays(t *testing.T) {
 	n := startNode(t, "")
 	ctx := timeout(t, 60*time.Second)
 
-	agent, err := testua.NewPhone("1001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer agent.Close()
-	agent.AutoAnswer = 2000
-	if code, err := agent.Register(ctx, n.SIP, "pw1001", 300); err != nil || code != 200 {
-		t.Fatalf("register: %d %v", code, err)
-	}
-	n.waitAgent(t, ctx, "1001", "not_ready")
-	n.setReady(t, "1001")
+	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
 
 	caller, err := testua.NewPhone("01012345678")
 	if err != nil {

@@ -53,17 +53,7 @@ func TestSippCallerAudioReachesAgent(t *testing.T) {
 	dir := t.TempDir()
 	tone := writeToneWAV(t, dir, 1000, 2)
 
-	agent, err := testua.NewPhone("1001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer agent.Close()
-	agent.AutoAnswer = 2000
-	if code, err := agent.Register(ctx, n.SIP, "pw1001", 300); err != nil || code != 200 {
-		t.Fatalf("register: %d %v", code, err)
-	}
-	n.waitAgent(t, ctx, "1001", "not_ready")
-	n.setReady(t, "1001")
+	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
 
 	caller := startPeer(t, ctx, dir, "sipp", sippArgs("-sf", scenario(t, dir, "caller.xml", tone), "-s", "110", "-m", "1",
 		"-set", "key", "1", "-d", "4000", n.SIP)...)
