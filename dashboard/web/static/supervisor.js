@@ -68,7 +68,7 @@
       const oldest = figure(main, "oldest wait", q.oldest_since ? clock(since(q.oldest_since)) : "–", "oldest");
       oldest.dataset.since = q.oldest_since || "";
       const slCls = q.offered > 0 && q.sl < q.sl_goal ? "sl below" : "sl";
-      figure(main, "service level (goal " + pct(q.sl_goal) + " in " + q.sl_secs + " s)", pct(q.sl), slCls);
+      figure(main, "service level, goal " + pct(q.sl_goal) + " / " + q.sl_secs + " s", pct(q.sl), slCls);
       figure(main, "avg speed of answer", Math.round(q.asa) + " s", "asa");
       figure(main, "abandoned", q.offered ? pct(q.abandoned / q.offered) : "0 %", "abandon");
       figure(main, "offered / answered", q.offered + " / " + q.answered, "counts");
@@ -162,7 +162,11 @@
   function chart(el, series, data) {
     const opts = {
       width: Math.max(280, el.clientWidth || 480), height: 180,
-      scales: { x: { time: true }, y: { range: (u, lo, hi) => [0, Math.max(1, hi)] } },
+      // Always the last hour, however few minutes the server has seen.
+      scales: {
+        x: { time: true, range: () => { const n = nowSecs(); return [n - 3600, n + 60]; } },
+        y: { range: (u, lo, hi) => [0, Math.max(1, hi)] },
+      },
       series: [{}, ...series.map(([label, stroke]) => ({ label, stroke, width: 2 }))],
       axes: [{ stroke: "currentColor" }, { stroke: "currentColor" }],
     };
