@@ -75,7 +75,8 @@ func agentState(id string) string {
 // the caller hangs up; then the supervisor logs the agent out. Each action
 // is in the audit log. An agent on the same page gets no wallboard.
 // With FRONTDOOR_SCREENSHOTS=DIR the wallboard with a caller waiting is saved
-// as DIR/wallboard.png (docs/screenshots/wallboard.png comes from here).
+// as DIR/wallboard-call.png (docs/screenshots/wallboard.png is dashboard's
+// TestWallboardColoursThresholdsInChromium, with all 11 demo agencies).
 func TestWallboardFollowsARealCallInChromium(t *testing.T) {
 	if !netns.Isolate(t) {
 		return
@@ -118,7 +119,7 @@ func TestWallboardFollowsARealCallInChromium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "wallboard.png"), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "wallboard-call.png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
