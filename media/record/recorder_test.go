@@ -34,7 +34,8 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 type talker struct {
 	gen   *tones.Generator
 	codec media.Codec
-	pkt   rtp.Packet
+	pkt   rtp.Packet // the stream's header state
+	out   rtp.Packet // the packet next returns, reused
 	pcm   [frame]int16
 	buf   [frame]byte
 }
@@ -45,7 +46,8 @@ func newTalker(freq float64, c media.Codec) *talker {
 	return tk
 }
 
-// next returns the next packet; skip advances the stream's clock without
+// next returns the next packet, valid until the next call (like a leg's
+// sink, which must not keep it); skip advances the stream's clock without
 // a packet (a packet lost, or silence suppressed).
 func (tk *talker) next() *rtp.Packet {
 	tk.gen.Fill(tk.pcm[:])
@@ -54,10 +56,10 @@ func (tk *talker) next() *rtp.Packet {
 	} else {
 		g711.EncodeULaw(tk.buf[:], tk.pcm[:])
 	}
-	p := tk.pkt
-	p.Payload = tk.buf[:]
+	tk.out = tk.pkt
+	tk.out.Payload = tk.buf[:]
 	tk.skip()
-	return &p
+	return &tk.out
 }
 
 func (tk *talker) skip() {
@@ -214,12 +216,17 @@ func TestLateLostAndRestartedStreams(t *testing.T) {
 	for i := range frames {
 		clock.advance(20 * time.Millisecond)
 		p := caller.next()
+		held := func() *rtp.Packet {
+			c := *p
+			c.Payload = append([]byte(nil), p.Payload...)
+			return &c
+		}
 		switch i {
 		case 5:
-			reordered = p // held back one frame
+			reordered = held() // held back one frame
 			continue
 		case 10:
-			tooLate = p // held back 30 frames
+			tooLate = held() // held back 30 frames
 			continue
 		case 30:
 			caller.pkt.SSRC, caller.pkt.Timestamp = rand.Uint32(), rand.Uint32() // restart from next packet on
