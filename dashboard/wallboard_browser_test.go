@@ -3,6 +3,7 @@ package dashboard
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -72,6 +73,15 @@ func TestWallboardColoursThresholdsInChromium(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1600, 1200), signIn(e, "/", "2001"),
 		waitJS(`document.querySelectorAll("#queues .tile").length === 11`)); err != nil {
 		t.Fatalf("wallboard: %v (page problems: %v)", err, problems())
+	}
+	// The center line counts each agent once and finds the longest wait anywhere.
+	center, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("center")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The longest wait counts up in the page: 0:31 when the board arrived.
+	if !regexp.MustCompile(`^Center: 4 waiting · longest wait 0:3\d · agents 1 ready · 2 on call · 1 wrap-up · 2 not ready · 1 logged out$`).MatchString(center) {
+		t.Errorf("center line %q", center)
 	}
 	classes, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`Object.fromEntries(
 		[...document.querySelectorAll("#queues .tile")].map(t => [t.dataset.agency, t.className]))`))

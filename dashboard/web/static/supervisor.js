@@ -82,6 +82,24 @@
     }
   }
 
+  // renderCenter is the whole center in one line: callers waiting, the
+  // longest wait anywhere, and each agent counted once by state.
+  function renderCenter() {
+    let waiting = 0, oldest = 0;
+    for (const q of board.queues.values()) {
+      waiting += q.waiting;
+      if (q.oldest_since && (!oldest || q.oldest_since < oldest)) oldest = q.oldest_since;
+    }
+    const by = {};
+    for (const a of board.agents.values()) by[a.state] = (by[a.state] || 0) + 1;
+    const n = (s) => by[s] || 0;
+    const el = $("#center");
+    el.dataset.since = oldest || "";
+    el.dataset.prefix = "Center: " + waiting + " waiting · longest wait ";
+    el.dataset.suffix = " · agents " + n("ready") + " ready · " + (n("ringing") + n("busy")) + " on call · " +
+      n("wrap_up") + " wrap-up · " + n("not_ready") + " not ready · " + n("logged_out") + " logged out";
+  }
+
   async function setState(agent, state) {
     const body = { state };
     if (state === "not_ready") body.reason = "supervisor";
@@ -148,9 +166,10 @@
   // tick counts the clocks up between updates; it reads no data.
   function tick() {
     for (const el of document.querySelectorAll("[data-since]")) {
-      if (!el.dataset.since) continue;
       const end = el.dataset.until ? Number(el.dataset.until) : nowSecs();
-      el.textContent = clock(Math.max(0, end - Number(el.dataset.since)));
+      const age = el.dataset.since ? clock(Math.max(0, end - Number(el.dataset.since))) : "–";
+      if (el.dataset.prefix !== undefined) el.textContent = el.dataset.prefix + age + el.dataset.suffix;
+      else if (el.dataset.since) el.textContent = age;
     }
     for (const tile of document.querySelectorAll("#queues .tile")) {
       const q = board.queues.get(tile.dataset.agency);
@@ -212,6 +231,7 @@
   }
 
   function render(what) {
+    if (what.queues || what.agents) renderCenter();
     if (what.queues) renderQueues();
     if (what.agents) renderAgents();
     if (what.calls) renderCalls();
