@@ -55,6 +55,7 @@ type RTPLeg struct {
 	sink   atomic.Pointer[func(*rtp.Packet)]
 	onDTMF atomic.Pointer[func(rune)]
 	remote atomic.Pointer[netip.AddrPort] // nil until known
+	held   atomic.Bool                    // on hold: the peer may send nothing
 
 	tx txStream
 
@@ -112,6 +113,11 @@ func (l *RTPLeg) SetRemote(addr *net.UDPAddr) {
 	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	l.remote.Store(&ap)
 }
+
+// SetHeld marks the leg on hold (the peer's SDP said sendonly, inactive or
+// c=0.0.0.0): it may stop sending, so RTP inactivity must not end the call.
+// The timeout starts afresh when the hold ends.
+func (l *RTPLeg) SetHeld(held bool) { l.held.Store(held) }
 
 // Codec returns the negotiated codec.
 func (l *RTPLeg) Codec() Codec { return l.cfg.Codec }
@@ -187,6 +193,9 @@ func (l *RTPLeg) readLoop() {
 		if err != nil {
 			var ne net.Error
 			if timeout > 0 && errors.As(err, &ne) && ne.Timeout() {
+				if l.held.Load() {
+					lastRx = time.Now() // silence on hold is expected
+				}
 				if time.Since(lastRx) >= timeout {
 					l.end(ErrInactive)
 					return

@@ -83,9 +83,11 @@ type Edge struct {
 	byDialog sync.Map
 	// agentCalls maps an agent leg's dialog id to the call id (REFER matching).
 	agentCalls sync.Map
-	udp        net.PacketConn
-	tcp        net.Listener
-	port       int
+	// legs maps every live dialog id (caller's and agent's) to its *sipLeg.
+	legs sync.Map
+	udp  net.PacketConn
+	tcp  net.Listener
+	port int
 }
 
 // New binds the listeners (so the address is known at once) but serves nothing yet.
@@ -130,8 +132,11 @@ func New(cfg Config) (*Edge, error) {
 	e.dcli = sipgo.NewDialogClientCache(e.cli, contact)
 	e.reg = newRegistrar(e)
 
-	// Every handler goes through the guard (limits.go): blocked sources are dropped.
-	g := e.guard.Wrap
+	// Every handler goes through the guard (limits.go): blocked sources are
+	// dropped; then through the sanity checks (sanity.go).
+	g := func(h func(*sipmsg.Request, sipmsg.ServerTransaction)) func(*sipmsg.Request, sipmsg.ServerTransaction) {
+		return e.guard.Wrap(checkSanity(h))
+	}
 	e.srv.OnInvite(g(e.onInvite))
 	e.srv.OnAck(g(e.onAck))
 	e.srv.OnBye(g(e.onBye))

@@ -98,7 +98,9 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	}
 	call := e.cfg.Switchboard.Start(id, calls.Inbound{Number: user, From: from, Agency: agency, Leg: cl})
 	e.byDialog.Store(dlg.ID, call)
+	e.legs.Store(dlg.ID, cl)
 	defer e.byDialog.Delete(dlg.ID)
+	defer e.legs.Delete(dlg.ID)
 
 	if err := dlg.RespondSDP(answer); err != nil {
 		e.log.Info("caller leg not confirmed", "call", id, "err", err)
@@ -112,15 +114,6 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 func isSDP(req *sipmsg.Request) bool {
 	ct := req.ContentType()
 	return ct != nil && strings.HasPrefix(strings.ToLower(ct.Value()), "application/sdp") && len(req.Body()) > 0
-}
-
-// onReinvite answers a re-INVITE with our current SDP; we do not move media mid-call.
-func (e *Edge) onReinvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	if _, err := e.dsrv.MatchDialogRequest(req); err != nil {
-		e.respond(tx, req, sipmsg.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
-		return
-	}
-	e.respond(tx, req, sipmsg.StatusNotAcceptableHere, "Not Acceptable Here")
 }
 
 func (e *Edge) onAck(req *sipmsg.Request, tx sipmsg.ServerTransaction) {

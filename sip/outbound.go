@@ -92,9 +92,11 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 	leg.Start(lctx)
 	al := &sipLeg{dlg: dlg, rtp: leg, stop: lcancel, done: make(chan struct{})}
 	e.agentCalls.Store(dlg.ID, o.CallID)
+	e.legs.Store(dlg.ID, al)
 	go func() {
 		al.watch()
 		e.agentCalls.Delete(dlg.ID)
+		e.legs.Delete(dlg.ID)
 		dlg.Close()
 	}()
 	return al, nil

@@ -365,3 +365,24 @@ func (p *Phone) setFrom(req *sip.Request) {
 	from.Params.Add("tag", sip.GenerateTagN(10))
 	req.AppendHeader(from)
 }
+
+// Reinvite sends a re-INVITE in this call with an SDP for the phone's RTP port,
+// payload type pt and the given direction (sendrecv, sendonly, recvonly,
+// inactive), ACKs a 2xx, and returns the status and the answer's body.
+func (in *Incoming) Reinvite(ctx context.Context, pt uint8, direction string) (int, string, error) {
+	body := strings.Replace(string(Offer(in.RTP.Port(), pt)), "a=sendrecv", "a="+direction, 1)
+	req := sip.NewRequest(sip.INVITE, in.Req.Contact().Address)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody([]byte(body))
+	res, err := in.Dialog.Do(ctx, req)
+	if err != nil {
+		return 0, "", err
+	}
+	if res.IsSuccess() {
+		ack := sip.NewRequest(sip.ACK, in.Req.Contact().Address)
+		if err := in.Dialog.WriteRequest(ack); err != nil {
+			return res.StatusCode, "", err
+		}
+	}
+	return res.StatusCode, string(res.Body()), nil
+}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -29,6 +30,7 @@ type RTPPeer struct {
 	raw      []byte  // every received G.711 payload byte, in order (bounded)
 	received int
 	notify   chan struct{}
+	paused   atomic.Bool // sending nothing (a phone with the other side on hold)
 	seq      uint16
 	ts       uint32
 	ssrc     uint32
@@ -66,6 +68,9 @@ func (p *RTPPeer) send(ctx context.Context, freq float64) {
 			return
 		case <-t.C:
 		}
+		if p.paused.Load() {
+			continue
+		}
 		if freq > 0 {
 			gen.Fill(frame)
 		}
@@ -87,6 +92,9 @@ func (p *RTPPeer) write(pt uint8, marker bool, payload []byte, advance uint32) {
 	b, _ := pkt.Marshal()
 	p.Conn.WriteToUDP(b, p.remote)
 }
+
+// Pause stops (true) or resumes (false) sending audio.
+func (p *RTPPeer) Pause(on bool) { p.paused.Store(on) }
 
 // SendDTMF sends one key as RFC 4733 events (the audio stream's clock goes on).
 func (p *RTPPeer) SendDTMF(digit rune) error {
