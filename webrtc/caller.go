@@ -208,8 +208,15 @@ func (cs *callerSession) follow(id string, leg *Leg) {
 	}
 	report()
 	legDone := leg.Done()
+	// The switchboard publishes a call's arrival and queueing but not each
+	// later change (ringing, connected), so the page is also refreshed on
+	// every event and once a second.
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	for {
 		select {
+		case <-tick.C:
+			report()
 		case ev, ok := <-events:
 			if !ok {
 				return
@@ -218,9 +225,7 @@ func (cs *callerSession) follow(id string, leg *Leg) {
 				cs.callEnded(leg, cdr.Outcome)
 				return
 			}
-			if ev.Type == "call" || ev.Type == "queue" {
-				report()
-			}
+			report()
 		case <-legDone:
 			// Our side ended (hang-up button, media failure): the CDR follows.
 			legDone = nil
