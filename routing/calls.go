@@ -162,6 +162,17 @@ func (e *Engine) AgentHangup(callID string) []Action {
 	return e.finish()
 }
 
+// Unreached: the agent took a callback but the citizen could not be reached (no
+// answer, busy, failure). The agent is released as after a call (wrap-up), and
+// the attempt leaves the engine as abandoned; a retry arrives as a new call.
+func (e *Engine) Unreached(callID string) []Action {
+	e.begin()
+	if c := e.calls[callID]; c != nil && c.state == callConnected {
+		e.endConnectedAs(c, "COMPLETEAGENT", OutcomeAbandoned)
+	}
+	return e.finish()
+}
+
 // withdraw cancels the offers of a ringing call, except to keep; the
 // agents are ready again (they did nothing wrong).
 func (e *Engine) withdraw(c *call, keep *agent) {
@@ -253,12 +264,20 @@ func (e *Engine) miss(a *agent, q *queue, ev agents.Event) {
 
 // endConnected ends a connected call (answered); the agent goes to wrap-up.
 func (e *Engine) endConnected(c *call, event string) {
+	e.endConnectedAs(c, event, OutcomeAnswered)
+}
+
+// endConnectedAs releases a connected call's agent as after a call and lets the
+// call leave with outcome.
+func (e *Engine) endConnectedAs(c *call, event, outcome string) {
 	a, q := c.agent, c.q
 	talk := e.now - c.answered
 	a.talk += talk
 	e.qlog(q, c.id, a.id, event, secs(c.answered-c.enqueued), secs(talk), itoa(c.origPos))
-	q.handle.add(talk + int64(q.cfg.Wrapup))
-	e.finishCall(c, OutcomeAnswered)
+	if outcome == OutcomeAnswered {
+		q.handle.add(talk + int64(q.cfg.Wrapup))
+	}
+	e.finishCall(c, outcome)
 	a.call = nil
 	e.transition(a, agents.Hangup, "")
 	switch {

@@ -58,6 +58,10 @@ type CallSnapshot struct {
 	Priority int
 	Arrived  time.Time
 	Position int // when queued
+	// EWT is the estimated wait from now when queued; 0 with EWTKnown false
+	// when nobody works the queue.
+	EWT      time.Duration
+	EWTKnown bool
 	Wait     time.Duration
 }
 
@@ -141,6 +145,8 @@ func (e *Engine) snapshotCall(c *call) CallSnapshot {
 	switch c.state {
 	case callQueued:
 		s.State, s.Position, s.Wait = "queued", e.position(c), dur(c.waited+e.now-c.enqueued)
+		s.EWT = e.ewt(c.q, s.Position)
+		s.EWTKnown = s.EWT > 0
 	case callRinging:
 		s.State, s.Wait = "ringing", dur(c.waited+e.now-c.enqueued)
 		for _, a := range c.ringing {
