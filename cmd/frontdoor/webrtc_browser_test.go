@@ -120,16 +120,7 @@ func TestBrowserCallerReachesBrowserAgent(t *testing.T) {
 	agent, caller := tab(t, browser, 1400), tab(t, browser, 600)
 	ctx := timeout(t, 2*time.Minute)
 
-	err := chromedp.Do(agent,
-		chromedp.Navigate(n.HTTP+"/agent"),
-		chromedp.WaitVisible(chromedp.CSS("#login-id")),
-		chromedp.SendKeys(chromedp.CSS("#login-id"), "1001"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), "pw1001"),
-		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#phone-on")),
-		chromedp.Click(chromedp.CSS("#phone-on")),
-		poll(text("#phone-line")+`.startsWith("Softphone on")`),
-	)
+	err := chromedp.Do(agent, softphoneOn(n, "1001"))
 	if err != nil {
 		t.Fatalf("agent page: %v", err)
 	}
@@ -238,16 +229,7 @@ func TestBrowserPagesWithSIPPhones(t *testing.T) {
 	<-in.Done
 
 	agent := tab(t, browser, 1600)
-	err = chromedp.Do(agent,
-		chromedp.Navigate(n.HTTP+"/agent"),
-		chromedp.WaitVisible(chromedp.CSS("#login-id")),
-		chromedp.SendKeys(chromedp.CSS("#login-id"), "1001"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), "pw1001"),
-		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#phone-on")),
-		chromedp.Click(chromedp.CSS("#phone-on")),
-		poll(text("#phone-line")+`.startsWith("Softphone on")`),
-	)
+	err = chromedp.Do(agent, softphoneOn(n, "1001"))
 	if err != nil {
 		t.Fatalf("agent page: %v", err)
 	}
@@ -264,6 +246,20 @@ func TestBrowserPagesWithSIPPhones(t *testing.T) {
 	if err := chromedp.Do(agent, poll(text("#phone-line")+` === "The call has ended."`)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// softphoneOn signs agent id in on /agent and switches its softphone on.
+func softphoneOn(n *testNode, id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(n.HTTP+"/agent"),
+		chromedp.WaitVisible(chromedp.CSS("#login-id")),
+		chromedp.SendKeys(chromedp.CSS("#login-id"), id),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), "pw"+id),
+		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#phone-on")),
+		chromedp.Click(chromedp.CSS("#phone-on")),
+		poll(text("#phone-line")+`.startsWith("Softphone on")`),
+	)
 }
 
 // presentWallet answers a verification code as the citizen's wallet app does.

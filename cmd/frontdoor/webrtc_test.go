@@ -160,3 +160,93 @@ func TestBrowserCallerReachesSIPAgent(t *testing.T) {
 		t.Fatal("the SIP agent was not hung up")
 	}
 }
+
+// What the signalling sockets refuse, and how each refusal reads.
+func TestBrowserEdgeRefusals(t *testing.T) {
+	n := startNode(t, "")
+	ctx := timeout(t, 30*time.Second)
+
+	// The softphone socket needs a signed-in agent: no token is 401, the
+	// admin token (nobody's phone) 403.
+	for token, want := range map[string]string{"": "HTTP 401", "test-admin-token": "HTTP 403"} {
+		if _, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/agent", token); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("softphone socket with token %q: %v, want %s", token, err, want)
+		}
+	}
+
+	page, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/call", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer page.Close()
+	if _, err := page.Next(ctx, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		send any
+		code string
+	}{
+		{"not json", "bad_message"},
+		{map[string]string{"type": "dance"}, "unknown_type"},
+		{map[string]string{"type": "call", "agency": "nope"}, "unknown_agency"},
+		{map[string]string{"type": "verify"}, "identity_off"}, // identity: { mode: off }
+		{map[string]string{"type": "answer", "sdp": "v=0"}, "no_call"},
+	} {
+		if s, ok := c.send.(string); ok {
+			page.SendRaw(ctx, s)
+		} else {
+			page.Send(ctx, c.send)
+		}
+		m, _ := page.Next(ctx, "error")
+		if m.Error != c.code || m.Detail == "" {
+			t.Errorf("sent %v: error %q (%q), want %q with a detail", c.send, m.Error, m.Detail, c.code)
+		}
+	}
+}
+
+// A reload keeps the agent logged in and its state; a second page takes
+// over from the first; a softphone gone for longer than the grace period
+// logs its agent out.
+func TestSoftphoneReloadAndLogout(t *testing.T) {
+	n := startNode(t, "")
+	ctx := timeout(t, 40*time.Second)
+	page := n.softphone(t, ctx, "1001", 0)
+	page.Close() // reload: the old page goes, the new one comes
+	again, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/agent", n.login(t, "1001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := again.Next(ctx, "agent"); err != nil || m.Agent == nil || m.Agent.State != "ready" {
+		t.Fatalf("after a reload the agent is %+v (%v), want still ready", m.Agent, err)
+	}
+	// A second page takes over; the first is told it was replaced (its socket closes).
+	third, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/agent", n.login(t, "1001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Next(ctx, "never"); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("the replaced page: %v", err)
+	}
+	third.Close()
+	n.waitAgent(t, ctx, "1001", "logged_out") // after the grace period
+}
+
+// Rejecting on the softphone counts as a refused offer: the agent goes
+// not ready (rona) and the call stays queued.
+func TestSoftphoneRejectIsRONA(t *testing.T) {
+	n := startNode(t, "")
+	ctx := timeout(t, 30*time.Second)
+	page := n.softphone(t, ctx, "1001", 0)
+	dial(t, ctx, n, "126", nil, 1000, "")
+	inc, err := page.Next(ctx, "incoming")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Send(ctx, map[string]string{"type": "reject", "call_id": inc.CallID})
+	if _, err := page.Next(ctx, "withdrawn"); err != nil {
+		t.Fatal(err)
+	}
+	if a := n.waitAgent(t, ctx, "1001", "not_ready"); a.Reason != "rona" {
+		t.Fatalf("after a reject the agent is not ready for %q, want rona", a.Reason)
+	}
+}

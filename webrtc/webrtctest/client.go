@@ -325,3 +325,8 @@ func (t *rawTrack) WriteRTP(p *rtp.Packet) {
 	p.SSRC = ssrc
 	out.WriteRTP(&p.Header, p.Payload)
 }
+
+// SendRaw writes text as it is (for malformed-message tests).
+func (p *Page) SendRaw(ctx context.Context, text string) error {
+	return p.ws.Write(ctx, websocket.MessageText, []byte(text))
+}
