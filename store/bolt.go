@@ -19,6 +19,7 @@ var (
 	bucketAudit  = []byte("audit")         // key: sequence (8 bytes)
 	bucketReg    = []byte("registrations") // key: agent id
 	bucketActive = []byte("active_calls")  // key: call id
+	bucketCB     = []byte("callbacks")     // key: call id
 )
 
 // openTimeout bounds waiting for another process's lock on the file.
@@ -46,7 +47,7 @@ func Open(dir string) (*Bolt, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCDR, bucketAgent, bucketAudit, bucketReg, bucketActive} {
+		for _, b := range [][]byte{bucketCDR, bucketAgent, bucketAudit, bucketReg, bucketActive, bucketCB} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -225,4 +226,22 @@ func (b *Bolt) DeleteActiveCall(ctx context.Context, callID string) error {
 // ActiveCalls implements Store.
 func (b *Bolt) ActiveCalls(ctx context.Context) ([]ActiveCall, error) {
 	return scan[ActiveCall](ctx, b, bucketActive, nil)
+}
+
+// PutCallback implements Store.
+func (b *Bolt) PutCallback(ctx context.Context, c Callback) error {
+	if c.CallID == "" {
+		return errors.New("store: callback without call_id")
+	}
+	return b.put(ctx, bucketCB, []byte(c.CallID), c)
+}
+
+// DeleteCallback implements Store.
+func (b *Bolt) DeleteCallback(ctx context.Context, callID string) error {
+	return b.del(ctx, bucketCB, []byte(callID))
+}
+
+// Callbacks implements Store.
+func (b *Bolt) Callbacks(ctx context.Context) ([]Callback, error) {
+	return scan[Callback](ctx, b, bucketCB, nil)
 }

@@ -23,6 +23,9 @@ type Store interface {
 	PutActiveCall(ctx context.Context, c ActiveCall) error
 	DeleteActiveCall(ctx context.Context, callID string) error
 	ActiveCalls(ctx context.Context) ([]ActiveCall, error)
+	PutCallback(ctx context.Context, c Callback) error
+	DeleteCallback(ctx context.Context, callID string) error
+	Callbacks(ctx context.Context) ([]Callback, error)
 	Close() error
 }
 
@@ -82,4 +85,19 @@ type ActiveCall struct {
 	From      string    `json:"from"`
 	Agency    string    `json:"agency"`
 	StartedAt time.Time `json:"started_at"`
+}
+
+// Callback is a booked callback (virtual hold): the caller hung up keeping their
+// place, and is called back on Number when an agent takes the call. Kept until
+// the callback succeeds or its attempts run out, so a restart loses none.
+type Callback struct {
+	CallID    string            `json:"call_id"`
+	Number    string            `json:"number"`  // where to call back
+	Dialled   string            `json:"dialled"` // the number the caller had called
+	Agency    string            `json:"agency"`
+	Identity  map[string]string `json:"identity,omitempty"`
+	BookedAt  time.Time         `json:"booked_at"`
+	StartedAt time.Time         `json:"started_at"` // of the original call
+	Attempts  int               `json:"attempts"`
+	NextAt    time.Time         `json:"next_at"` // not before (retries)
 }

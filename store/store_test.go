@@ -221,3 +221,34 @@ k2,2026-03-01T09:00:00Z,,2026-03-01T09:01:00Z,'=1+1,customs,,"abandoned, ""early
 		t.Errorf("csv:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }
+
+func TestCallbacksSurviveReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cb := Callback{CallID: "c1", Number: "01012345678", Agency: "tax", Attempts: 1, BookedAt: time.Unix(1800000000, 0).UTC()}
+	if err := s.PutCallback(ctx, cb); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutCallback(ctx, Callback{Number: "x"}); err == nil {
+		t.Error("a callback without call_id was stored")
+	}
+	s.Close()
+	if s, err = Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Callbacks(ctx)
+	if err != nil || len(got) != 1 || got[0].Number != cb.Number || got[0].Attempts != 1 || !got[0].BookedAt.Equal(cb.BookedAt) {
+		t.Fatalf("after reopen: %+v %v", got, err)
+	}
+	if err := s.DeleteCallback(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Callbacks(ctx); len(got) != 0 {
+		t.Fatalf("deleted callback still there: %+v", got)
+	}
+}
