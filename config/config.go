@@ -26,6 +26,7 @@ type Config struct {
 	Security Security `yaml:"security"`
 	Identity Identity `yaml:"identity"`
 	IVR      IVR      `yaml:"ivr"`
+	Callback Callback `yaml:"callback"`
 	Agencies []Agency `yaml:"agencies"`
 	Agents   []Agent  `yaml:"agents"`
 

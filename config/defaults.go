@@ -37,6 +37,7 @@ func (c *Config) applyDefaults() {
 	setInt(&c.Media.RTPTimeoutSeconds, DefaultRTPTimeoutSeconds)
 	setString(&c.SIP.Realm, DefaultRealm)
 	setInt(&c.SIP.MaxCalls, DefaultMaxCalls)
+	c.Callback.applyDefaults()
 	if len(c.SIP.DigestAlgorithms) == 0 {
 		c.SIP.DigestAlgorithms = []string{"MD5"}
 	}

@@ -49,6 +49,7 @@ func (c *Config) validate(v *validator) {
 	c.Security.validate(v)
 	c.validateIdentity(v)
 	c.validateIVR(v)
+	c.Callback.validate(v)
 	ids := c.validateAgencies(v, numbers)
 	c.validateAgents(v, ids, numbers)
 }
