@@ -40,9 +40,10 @@ type feed struct {
 	full    []byte // encoded snapshot of version, made when first asked for
 }
 
-func newFeed(view calls.View, clock Clock, interval time.Duration, log *slog.Logger) *feed {
+// newFeed starts from past, the charts' minutes before now (may be nil).
+func newFeed(view calls.View, clock Clock, interval time.Duration, log *slog.Logger, past []wbHistoryPoint) *feed {
 	f := &feed{view: view, clock: clock, interval: interval, log: log, changed: make(chan struct{}),
-		queues: map[string]wbQueue{}, agents: map[string]wbAgent{}, calls: map[string]wbCall{}}
+		queues: map[string]wbQueue{}, agents: map[string]wbAgent{}, calls: map[string]wbCall{}, history: past}
 	f.tick()
 	return f
 }

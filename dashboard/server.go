@@ -132,7 +132,7 @@ func New(cfg Config) (*Server, error) {
 	if err := s.routes(); err != nil {
 		return nil, err
 	}
-	s.feed = newFeed(cfg.View, cfg.Clock, cfg.LiveInterval, cfg.Logger)
+	s.feed = newFeed(cfg.View, cfg.Clock, cfg.LiveInterval, cfg.Logger, s.pastHour())
 	var feedCtx context.Context
 	feedCtx, s.stopFeed = context.WithCancel(context.Background())
 	go s.feed.run(feedCtx)

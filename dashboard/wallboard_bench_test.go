@@ -110,7 +110,7 @@ func (b *busyCenter) second() {
 // updates and the bytes each viewer receives per update (one a second).
 func BenchmarkWallboardSecond(b *testing.B) {
 	center := newBusyCenter()
-	f := newFeed(center.c, center.clock, time.Hour, discardLogger())
+	f := newFeed(center.c, center.clock, time.Hour, discardLogger(), nil)
 	_, snap, _ := f.since(0, true)
 	var bytes, updates int
 	b.ReportAllocs()

@@ -103,7 +103,7 @@ func TestWallboardRefusals(t *testing.T) {
 func TestFeedGivesALaggingViewerASnapshot(t *testing.T) {
 	c := newCore()
 	clock := &fakeClock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-	f := newFeed(c, clock, time.Hour, discardLogger())
+	f := newFeed(c, clock, time.Hour, discardLogger(), nil)
 	_, _, v0 := f.since(0, true)
 	for _, st := range []string{"ready", "not_ready"} {
 		c.mu.Lock()
@@ -132,7 +132,7 @@ func TestFeedGivesALaggingViewerASnapshot(t *testing.T) {
 func TestFeedHistoryAcrossMinutesAndMidnight(t *testing.T) {
 	c := newCore()
 	clock := &fakeClock{now: time.Date(2026, 3, 2, 23, 59, 10, 0, time.UTC)}
-	f := newFeed(c, clock, time.Hour, discardLogger())
+	f := newFeed(c, clock, time.Hour, discardLogger(), nil)
 	set := func(offered, waiting int) {
 		c.mu.Lock()
 		c.queues[0].Offered, c.queues[0].Waiting = offered, waiting
@@ -158,5 +158,41 @@ func TestFeedHistoryAcrossMinutesAndMidnight(t *testing.T) {
 	}
 	if len(f.history) != historyMinutes {
 		t.Errorf("history keeps %d minutes, want %d", len(f.history), historyMinutes)
+	}
+}
+
+// After a restart the charts show the last hour from the stored records.
+func TestWallboardChartsSurviveARestart(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 0, 30, 0, time.UTC)
+	at := func(min, sec int) time.Time {
+		return now.Truncate(time.Hour).Add(time.Duration(min)*time.Minute + time.Duration(sec)*time.Second)
+	}
+	ans := at(-5, 40) // 09:55:40
+	records := []CDR{
+		{CallID: "old", Agency: "tax", StartedAt: at(-70, 0), EndedAt: at(-69, 0), Outcome: "abandoned"}, // before the hour
+		{CallID: "a", Agency: "tax", StartedAt: at(-5, 10), AnsweredAt: &ans, EndedAt: at(-2, 0), Outcome: "answered"},
+		{CallID: "b", Agency: "police", StartedAt: at(-5, 50), EndedAt: at(0, 5), Outcome: "abandoned"},
+		{CallID: "ivr", StartedAt: at(-5, 0), EndedAt: at(-4, 0), Outcome: "rejected"}, // never reached an agency
+	}
+	e := newEnv(t, func(c *Config) { c.Clock = &fakeClock{now: now}; c.CDRs = &cdrList{list: records} })
+	snap := decodeEvent[wbSnapshot](t, wallboardStream(t, e, e.login("2001")).nextEvent(), "snapshot")
+	want := []wbHistoryPoint{
+		{Minute: at(-5, 0).Unix(), Offered: 2, Answered: 1},
+		{Minute: at(0, 0).Unix(), Abandoned: 1, Waiting: 2}, // the live sample adds the callers waiting now
+	}
+	if len(snap.History) != len(want) {
+		t.Fatalf("history %+v, want %+v", snap.History, want)
+	}
+	for i := range want {
+		if snap.History[i] != want[i] {
+			t.Errorf("minute %d: %+v, want %+v", i, snap.History[i], want[i])
+		}
+	}
+
+	// Without readable records the charts simply start empty.
+	broken := newEnv(t, func(c *Config) { c.CDRs = &cdrList{fail: true} })
+	snap = decodeEvent[wbSnapshot](t, wallboardStream(t, broken, broken.login("2001")).nextEvent(), "snapshot")
+	if len(snap.History) != 1 || snap.History[0].Offered != 0 {
+		t.Errorf("history with a broken store %+v", snap.History)
 	}
 }
