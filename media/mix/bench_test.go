@@ -60,7 +60,7 @@ func BenchmarkTick(b *testing.B) {
 }
 
 // benchLeg is an RTP leg towards a phone socket whose reader discards.
-func benchLeg(b *testing.B, c media.Codec) *media.RTPLeg {
+func benchLeg(b testing.TB, c media.Codec) *media.RTPLeg {
 	peer, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		b.Fatal(err)
@@ -89,4 +89,24 @@ func cpuTime(tb testing.TB) time.Duration {
 		tb.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestTickDoesNotAllocate: a tick (queues, sums, encoding, sends over real
+// legs) and the sinks feeding it allocate nothing.
+func TestTickDoesNotAllocate(t *testing.T) {
+	m := New(Config{})
+	for i, c := range []media.Codec{media.PCMU, media.PCMA, media.PCMU} {
+		if err := m.Add(fmt.Sprint(i), benchLeg(t, c), Role(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := &rtp.Packet{Header: rtp.Header{PayloadType: media.PCMA.PayloadType}, Payload: make([]byte, tones.FrameSamples)}
+	if n := testing.AllocsPerRun(200, func() {
+		for _, p := range m.parts {
+			p.in.push(in)
+		}
+		m.tick(0)
+	}); n != 0 {
+		t.Fatalf("%.1f allocations per tick", n)
+	}
 }

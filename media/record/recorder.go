@@ -21,13 +21,19 @@
 // goroutine only.
 //
 // Alignment. Each packet is placed on one sample clock starting when the
-// recording began: by its RTP timestamp, relative to the first packet of
-// its stream, which is anchored at its arrival time. A new SSRC, or a
-// timestamp that strays more than a second from arrival time, re-anchors
-// on arrival. Gaps (silence suppression, hold, loss) are therefore silence
-// of the right length, and the two channels stay within a frame of each
-// other however long the call. Packets up to 200 ms late still land in
-// their place; later ones are dropped.
+// recording began: by its RTP timestamp, so network jitter never moves
+// audio, plus an offset taken from the arrival times of the packets that
+// came fastest. A new SSRC, or a timestamp more than a second off arrival
+// time, re-anchors the stream on arrival. A phone whose clock runs slow
+// or fast is pulled back whenever it drifts 10 ms from arrival time (a
+// few milliseconds of gap or overlap: every 100 s at 100 ppm). Gaps
+// (silence suppression, hold, loss) are silence of the right length, and
+// the two channels stay within a frame of each other however long the
+// call. Packets up to 200 ms late still land in their place; later ones
+// are dropped.
+//
+// Memory: about 100 KB per recording (the packet queue, one second of
+// timeline, a 16 KB write buffer).
 //
 // Crashes. The header is written first with the sizes unknown
 // (0xFFFFFFFF, the streaming-WAV convention ffmpeg and sox honour) and
@@ -62,7 +68,7 @@ type Config struct {
 	// FlushEvery bounds how much audio a crash can lose; 0 is one second.
 	FlushEvery time.Duration
 	// Queue is how many packets may wait for the writer; 0 is 256 (about
-	// 2.5 s of both directions at 20 ms packets).
+	// 2.5 s of both directions at 20 ms packets, 66 KB).
 	Queue  int
 	Logger *slog.Logger
 }
@@ -73,9 +79,9 @@ const (
 	right = 1 // the agent
 )
 
-// maxChunk is the largest payload carried in one queue entry (60 ms of
-// G.711); longer packets are split.
-const maxChunk = 480
+// maxChunk is the largest payload carried in one queue entry (30 ms of
+// G.711, the longest common packetisation); longer packets are split.
+const maxChunk = 240
 
 // chunk is one packet's audio on its way to the writer, by value: the
 // queue is a channel of these, so feeding it allocates nothing.
@@ -141,7 +147,7 @@ func Create(path string, cfg Config) (*Recorder, error) {
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	w := &writer{rec: r, f: f, buf: bufio.NewWriterSize(f, 64<<10)}
+	w := &writer{rec: r, f: f, buf: bufio.NewWriterSize(f, 16<<10)}
 	go w.run(cfg.FlushEvery)
 	return r, nil
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -345,5 +346,63 @@ func TestRefusals(t *testing.T) {
 	}
 	if err := Repair(filepath.Join(t.TempDir(), "missing.wav")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Repair of a missing file: %v, want os.ErrNotExist", err)
+	}
+}
+
+// TestChannelsStayAlignedWhenAPhoneClockDrifts: the agent's phone clock
+// runs 0.2% slow or fast (160-sample packets every 20.04 or 19.96 ms of
+// real time) for a minute of call, 120 ms of drift by RTP time alone. Both
+// phones talk over the same minute; their channels must still start and
+// end within a frame of each other.
+func TestChannelsStayAlignedWhenAPhoneClockDrifts(t *testing.T) {
+	for name, period := range map[string]time.Duration{"slow": 20040 * time.Microsecond, "fast": 19960 * time.Microsecond} {
+		t.Run(name, func(t *testing.T) {
+			start := time.Unix(1_800_000_000, 0)
+			clock := &fakeClock{t: start}
+			r, path := newRecorder(t, clock)
+			caller, agent := newTalker(callerHz, media.PCMU), newTalker(agentHz, media.PCMU)
+			const call = time.Minute
+			nextC, nextA := 20*time.Millisecond, period
+			for {
+				at := min(nextC, nextA)
+				if at > call {
+					break
+				}
+				clock.t = start.Add(at)
+				if at == nextC {
+					r.FromCaller(caller.next())
+					nextC += 20 * time.Millisecond
+				} else {
+					r.FromAgent(agent.next())
+					nextA += period
+				}
+				for len(r.in) > cap(r.in)/2 {
+					runtime.Gosched()
+				}
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			left, right := readBack(t, path)
+			ls, le := extent(left)
+			rs, re := extent(right)
+			if d := abs(ls - rs); d > frame {
+				t.Errorf("channels start %d samples apart", d)
+			}
+			if d := abs(le - re); d > frame {
+				t.Errorf("channels end %d samples apart (the agent's clock drifted %d)", d, int(call/period)*frame-int(call*sampleRate/time.Second))
+			}
+			// Each correction costs a few milliseconds of gap or overlap: a
+			// frame or two that is not a clean tone, every few seconds.
+			bad, frames := 0, (re-rs)/frame
+			for i := range frames {
+				if !tones.Dominates(right[rs+i*frame:rs+(i+1)*frame], agentHz) {
+					bad++
+				}
+			}
+			if bad > frames/100 {
+				t.Errorf("%d of %d frames of the agent's channel are not its tone", bad, frames)
+			}
+		})
 	}
 }

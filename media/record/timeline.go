@@ -9,7 +9,7 @@ import (
 const (
 	// ringSamples is how much of the timeline is held in memory, open for
 	// packets to land in their place.
-	ringSamples = 2 * sampleRate
+	ringSamples = sampleRate
 	// hold keeps the last 200 ms unwritten, so a packet that arrives late
 	// (jitter, reordering) still lands where it belongs rather than being
 	// dropped.

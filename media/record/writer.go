@@ -10,32 +10,6 @@ import (
 	"github.com/frontdoor-project/frontdoor/media/g711"
 )
 
-// maxSkew is how far a stream's RTP clock may stray from arrival time
-// before the stream is re-anchored on arrival (a timestamp jump, a phone
-// whose clock runs wild).
-const maxSkew = sampleRate // one second
-
-// stream is where one direction's RTP clock sits on the timeline.
-type stream struct {
-	anchored bool
-	ssrc     uint32
-	pos      int64  // timeline sample of the anchor packet
-	ts       uint32 // its RTP timestamp
-}
-
-// place returns the timeline sample for a packet with timestamp ts from
-// ssrc arriving at sample arrival.
-func (s *stream) place(ssrc, ts uint32, arrival int64) int64 {
-	if s.anchored && ssrc == s.ssrc {
-		pos := s.pos + int64(int32(ts-s.ts))
-		if d := pos - arrival; d <= maxSkew && d >= -maxSkew {
-			return pos
-		}
-	}
-	s.anchored, s.ssrc, s.pos, s.ts = true, ssrc, arrival, ts
-	return arrival
-}
-
 // writer owns the file; it runs on its own goroutine.
 type writer struct {
 	rec     *Recorder
