@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -302,5 +305,71 @@ func TestFloodFromOneSourceLegitCallsComplete(t *testing.T) {
 	}
 	if n.edge.Guard().Blocked("127.0.0.1") {
 		t.Error("the legitimate source got blocked")
+	}
+}
+
+// Oversized and malformed HTTP bodies get 413 and 400 as JSON errors that name
+// the problem and show nothing of the server's insides; a bad YAML file is a
+// check-config refusal, not a crash.
+func TestHTTPAndConfigBadInput(t *testing.T) {
+	n := securityNode(t, "")
+	cases := []struct {
+		name, method, path, body string
+		want                     int
+		code                     string
+	}{
+		{"1 MB login body", "POST", "/api/v1/login", `{"id":"` + strings.Repeat("A", 1<<20) + `"}`, 413, "too_large"},
+		{"truncated JSON", "POST", "/api/v1/login", `{"id":"1001","password":`, 400, "bad_json"},
+		{"JSON of the wrong shape", "PUT", "/api/v1/agents/1001/state", `[1,2,3]`, 400, "bad_json"},
+		{"binary body", "PUT", "/api/v1/agents/1001/state", "\x00\xff\xfe{", 400, "bad_json"},
+		{"100 KB agent state", "PUT", "/api/v1/agents/1001/state", `{"state":"not_ready","reason":"` + strings.Repeat("r", 100<<10) + `"}`, 413, "too_large"},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest(c.method, n.HTTP+c.path, strings.NewReader(c.body))
+		req.Header.Set("Authorization", "Bearer test-admin-token")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var e struct{ Error, Detail string }
+		json.Unmarshal(raw, &e)
+		if res.StatusCode != c.want || e.Error != c.code {
+			t.Errorf("%s: %d %s, want %d with error %q", c.name, res.StatusCode, raw, c.want, c.code)
+		}
+		for _, leak := range []string{"goroutine", "panic", ".go:", "runtime."} {
+			if strings.Contains(string(raw), leak) {
+				t.Errorf("%s: the answer shows %q: %s", c.name, leak, raw)
+			}
+		}
+	}
+	// Bad YAML: one FILE:LINE line per problem, exit 1.
+	dir := t.TempDir()
+	for name, yaml := range map[string]string{
+		"binary.yaml":   "\x00\x01\x02\xff",
+		"tabs.yaml":     "listen:\n\tsip: x\n",
+		"security.yaml": "number: \"110\"\nsecurity: { trusted_sources: [not-a-cidr], requests_per_second: -1, bogus: 1 }\n",
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(yaml), 0o600)
+		var out, errb strings.Builder
+		if code := run([]string{"check-config", path}, &out, &errb); code != 1 {
+			t.Errorf("%s: check-config exit %d, want 1", name, code)
+		}
+		text := out.String() + errb.String()
+		for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+			if !strings.HasPrefix(line, path+":") {
+				t.Errorf("%s: line %q is not FILE:LINE: message", name, line)
+			}
+		}
+		if name == "security.yaml" {
+			for _, want := range []string{"security.trusted_sources[0]", "security.requests_per_second", `unknown key "bogus"`} {
+				if !strings.Contains(text, want) {
+					t.Errorf("security.yaml: no problem about %s in:\n%s", want, text)
+				}
+			}
+		}
 	}
 }
