@@ -73,11 +73,3 @@ func (in *input) pull(dst *[frameSamples]int16) bool {
 	in.n -= k
 	return k > 0
 }
-
-// reset forgets queued audio (a participant rejoining must not replay
-// what it said before).
-func (in *input) reset() {
-	in.mu.Lock()
-	in.head, in.n = 0, 0
-	in.mu.Unlock()
-}

@@ -28,6 +28,12 @@
 //
 // Calling media.Bridge's stop after Add would detach the mixer's sinks
 // instead (Bridge's stop sets them to nil): stop the bridge first.
+//
+// The mixer leaves key presses alone (OnDTMF stays with whoever set it).
+// A participant whose endpoint dies stays in the mix, its frames lost,
+// until Remove: the call's owner watches Done, as it does for a bridge.
+// When the call is recorded, give the mixer the recorder's taps
+// (media/record), not the bare legs, so the recording goes on.
 package mix
 
 import (
