@@ -39,7 +39,7 @@
 // (0xFFFFFFFF, the streaming-WAV convention ffmpeg and sox honour) and
 // buffered audio reaches the file at least every Config.FlushEvery, so
 // the process dying mid-call leaves a playable file missing at most that
-// much audio. Close writes the real sizes; Repair does it for a file left
+// much audio plus the 300 ms the timeline holds open. Close writes the real sizes; Repair does it for a file left
 // behind by a crash. A WAV file holds at most 4 GiB: 37 hours of call.
 package record
 

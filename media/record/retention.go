@@ -28,7 +28,8 @@ type Sweeper struct {
 	OnSweep func(removed []string, err error)
 }
 
-// Sweep deletes the expired recordings once and returns their paths. It
+// Sweep deletes the expired recordings once and returns their paths. A
+// retention of zero or less is refused (it would delete everything). It
 // goes on past a file it cannot delete and returns all such errors joined.
 func (s *Sweeper) Sweep() (removed []string, err error) {
 	if s.MaxAge <= 0 {
@@ -70,8 +71,12 @@ func (s *Sweeper) Sweep() (removed []string, err error) {
 	return removed, nil
 }
 
-// Run sweeps now and then every interval until ctx ends.
+// Run sweeps now and then every interval (0 or less: hourly) until ctx
+// ends.
 func (s *Sweeper) Run(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = time.Hour
+	}
 	log := s.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

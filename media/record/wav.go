@@ -121,8 +121,9 @@ var ErrNotRecording = errors.New("record: not a recording made by this package")
 // Repair finalises a recording that was never closed (the process died
 // mid-call): it cuts a trailing partial frame and writes the real sizes
 // into the header. On a recording already final it changes nothing.
-// Run it at start-up over the recordings directory before serving
-// downloads; readers that honour the unknown-size convention can play the
+// Run it at start-up over the recordings directory, before any Recorder
+// opens a file there and before serving downloads (never on a file a
+// Recorder is writing); readers that honour the unknown-size convention can play the
 // file without it.
 func Repair(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
