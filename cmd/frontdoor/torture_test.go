@@ -34,7 +34,13 @@ const answerWait = 700 * time.Millisecond
 // answer (0: dropped).
 func probeUDP(t *testing.T, src, dst string, msg []byte) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp", src+":5060")
+	return probeUDPFrom(t, src+":5060", dst, msg)
+}
+
+// probeUDPFrom is probeUDP from any local address (port 0: for requests with rport).
+func probeUDPFrom(t *testing.T, laddr, dst string, msg []byte) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", laddr)
 	if err != nil {
 		t.Fatal(err)
 	}
