@@ -24,6 +24,7 @@ type Config struct {
 	API      API      `yaml:"api"`
 	SIP      SIP      `yaml:"sip"`
 	Security Security `yaml:"security"`
+	TLS      TLS      `yaml:"tls"`
 	Identity Identity `yaml:"identity"`
 	IVR      IVR      `yaml:"ivr"`
 	Callback Callback `yaml:"callback"`

@@ -47,6 +47,7 @@ func (c *Config) validate(v *validator) {
 		seenAlg[a] = true
 	}
 	c.Security.validate(v)
+	c.validateTLS(v)
 	c.validateIdentity(v)
 	c.validateIVR(v)
 	c.Callback.validate(v)
