@@ -26,6 +26,9 @@ func callAttrs(c *Call) map[string]string {
 	if len(c.history) > 0 {
 		a["transfer"] = "true"
 	}
+	if c.callback != nil {
+		a["callback"] = "true"
+	}
 	if c.identity != nil {
 		a["verified"] = "true"
 		for k, v := range c.identity {
@@ -148,6 +151,9 @@ func (s *Switchboard) startOffer(a routing.Action) {
 	}
 	o := Offer{CallID: c.ID, Agency: c.agency, From: c.From, Verified: c.identity != nil, Identity: c.identity, History: c.history,
 		Waited: s.now().Sub(c.queuedAt).Seconds(), Codec: c.leg.Media().Codec()}
+	if c.callback != nil {
+		o.Callback = c.callback.Number
+	}
 	c.mu.Unlock()
 	go s.ring(ctx, c, a.AgentID, key, o)
 }
@@ -185,6 +191,16 @@ func (s *Switchboard) ring(ctx context.Context, c *Call, agentID, key string, o 
 
 // finish writes the CDR and forgets the call. It runs when the call's goroutine ends.
 func (s *Switchboard) finish(c *Call) {
+	c.mu.Lock()
+	suspended := c.suspended
+	c.mu.Unlock()
+	if suspended {
+		// Shutting down with a booked callback: it stays in the store, unfinished.
+		s.mu.Lock()
+		delete(s.calls, c.ID)
+		s.mu.Unlock()
+		return
+	}
 	c.hangup()
 	c.mu.Lock()
 	c.endedAt = s.now()

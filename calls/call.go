@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/frontdoor-project/frontdoor/store"
 )
 
 // State is where a call is in its life. The transitions are all in callTransitions.
@@ -49,8 +51,12 @@ type Call struct {
 	// identitySession and identityCode of the verification step, if one ran.
 	identitySession, identityCode string
 	// history lists the legs before this one: "agency/agent" per transfer.
-	history    []string
-	priority   int // routing priority (raised by a transfer)
+	history  []string
+	priority int // routing priority (raised by a transfer)
+	// callback is set once the caller booked a callback and hung up.
+	callback *store.Callback
+	// suspended: shut down while a booked callback waited; resumed on restart.
+	suspended  bool
 	startedAt  time.Time
 	queuedAt   time.Time
 	answeredAt time.Time

@@ -32,6 +32,9 @@ type Offer struct {
 	Waited   float64 // seconds in queue so far
 	// History lists earlier legs as "agency/agent", oldest first (transfers).
 	History []string
+	// Callback is the number a booked callback will call (the agent is
+	// connected first, then the citizen is called); "" for a live caller.
+	Callback string
 	// Codec the caller's leg uses: offered first so the bridge needs no transcoding.
 	Codec media.Codec
 }

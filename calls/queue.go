@@ -16,6 +16,11 @@ func (c *Call) queue(ctx context.Context) {
 
 	bg := c.background(ctx, nil, "please-hold")
 	defer func() { bg.stop() }()
+	if c.offerCallback(ctx, &bg) {
+		bg.stop()
+		c.waitCallback(ctx)
+		return
+	}
 	for {
 		select {
 		case <-c.leg.Done():

@@ -46,6 +46,7 @@ type Config struct {
 	MenuTimeout  time.Duration
 	MenuRetries  int
 	MaxCalls     int // calls in progress beyond which Admit refuses (0 = no limit)
+	Callback     CallbackConfig
 	Store        store.Store
 	Metrics      Recorder
 	QueueLog     io.Writer // Asterisk queue_log lines; nil = none
@@ -263,6 +264,16 @@ func (s *Switchboard) Draining() bool {
 func (s *Switchboard) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
+	for _, c := range s.calls {
+		// A booked callback waiting for an agent has no one on the line and is in
+		// the store: the next start resumes it, so the drain need not wait for it.
+		c.mu.Lock()
+		if c.callback != nil && c.state == StateQueued {
+			c.suspended = true
+			c.cancel()
+		}
+		c.mu.Unlock()
+	}
 	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()

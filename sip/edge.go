@@ -56,6 +56,7 @@ type Config struct {
 	Switchboard      Switchboard
 	Presence         Presence
 	Transfers        Transferer // nil: REFER refused
+	Trunk            Trunk      // outbound trunk for callbacks; zero: none
 	Ports            *media.PortPool
 	RTPTimeout       time.Duration
 	RTPStats         *media.Stats

@@ -173,10 +173,11 @@ type sipLeg struct {
 		Context() context.Context
 		Bye(ctx context.Context) error
 	}
-	rtp  *media.RTPLeg
-	stop context.CancelFunc
-	once sync.Once
-	done chan struct{}
+	rtp      *media.RTPLeg
+	stop     context.CancelFunc
+	dialogID string
+	once     sync.Once
+	done     chan struct{}
 }
 
 var _ calls.CallerLeg = (*sipLeg)(nil)

@@ -25,21 +25,12 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 	if !ok {
 		return nil, ErrNotRegistered
 	}
-	conn, err := e.cfg.Ports.Listen()
-	if err != nil {
-		return nil, fmt.Errorf("rtp port for agent leg: %w", err)
-	}
-	offer := media.OfferSDP(e.cfg.AdvertiseIP, localPort(conn), rand.Uint64()>>1)
-
 	req := sipmsg.NewRequest(sipmsg.INVITE, *b.contact.Clone())
 	if b.transport == "tcp" {
 		req.SetTransport("TCP")
 		req.SetDestination(b.source)
 	}
-	from := &sipmsg.FromHeader{DisplayName: o.From, Address: sipmsg.Uri{Scheme: "sip", User: e.cfg.Number, Host: e.cfg.AdvertiseIP, Port: e.port}, Params: sipmsg.NewParams()}
-	from.Params.Add("tag", sipmsg.GenerateTagN(16))
-	req.AppendHeader(from)
-	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: "sip", User: agentID, Host: e.cfg.AdvertiseIP, Port: e.port}, Params: sipmsg.NewParams()})
+	e.addFromTo(req, o.From, agentID)
 	verified := "unverified"
 	if o.Verified {
 		verified = "verified"
@@ -52,23 +43,55 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 		// The screen pop: where the caller comes from (agency/agent per earlier leg).
 		req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Transferred-From", strings.Join(o.History, ", ")))
 	}
-	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(offer)
+	if o.Callback != "" {
+		req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Callback", o.Callback))
+	}
+	leg, err := e.invite(ctx, req, sipgo.AnswerOptions{}, "agent "+agentID)
+	if err != nil {
+		return nil, err
+	}
+	e.agentCalls.Store(leg.dialogID, o.CallID)
+	go func() {
+		<-leg.Done()
+		e.agentCalls.Delete(leg.dialogID)
+	}()
+	return leg, nil
+}
 
+// addFromTo sets From (frontdoor's number, with a display name) and To.
+func (e *Edge) addFromTo(req *sipmsg.Request, display, toUser string) {
+	from := &sipmsg.FromHeader{DisplayName: display, Address: sipmsg.Uri{Scheme: "sip", User: e.cfg.Number, Host: e.cfg.AdvertiseIP, Port: e.port}, Params: sipmsg.NewParams()}
+	from.Params.Add("tag", sipmsg.GenerateTagN(16))
+	req.AppendHeader(from)
+	to := req.Recipient
+	to.User = toUser
+	req.AppendHeader(&sipmsg.ToHeader{Address: to, Params: sipmsg.NewParams()})
+}
+
+// invite sends an INVITE offering G.711 from a fresh RTP port, waits for the
+// answer (ctx ending sends CANCEL; auth answers a digest challenge) and returns
+// the established leg. who names the far end in errors.
+func (e *Edge) invite(ctx context.Context, req *sipmsg.Request, auth sipgo.AnswerOptions, who string) (*sipLeg, error) {
+	conn, err := e.cfg.Ports.Listen()
+	if err != nil {
+		return nil, fmt.Errorf("rtp port for %s: %w", who, err)
+	}
+	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(media.OfferSDP(e.cfg.AdvertiseIP, localPort(conn), rand.Uint64()>>1))
 	dlg, err := e.dcli.WriteInvite(ctx, req)
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("invite agent %s: %w", agentID, err)
+		return nil, fmt.Errorf("invite %s: %w", who, err)
 	}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+	if err := dlg.WaitAnswer(ctx, auth); err != nil {
 		conn.Close()
 		dlg.Close()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("agent %s did not answer: %w", agentID, err)
+		return nil, fmt.Errorf("%s did not answer: %w", who, err)
 	}
-	fail := func(err error) (calls.AgentLeg, error) {
+	fail := func(err error) (*sipLeg, error) {
 		conn.Close()
 		dlg.Ack(context.Background())
 		dlg.Bye(context.Background())
@@ -77,27 +100,25 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 	}
 	remote, err := media.ParseSDP(dlg.InviteResponse.Body())
 	if err != nil {
-		return fail(fmt.Errorf("agent %s answered with bad SDP: %w", agentID, err))
+		return fail(fmt.Errorf("%s answered with bad SDP: %w", who, err))
 	}
 	codec, dtmfPT, err := media.Negotiated(remote)
 	if err != nil {
-		return fail(fmt.Errorf("agent %s answer: %w", agentID, err))
+		return fail(fmt.Errorf("%s answer: %w", who, err))
 	}
 	if err := dlg.Ack(ctx); err != nil {
-		return fail(fmt.Errorf("ack agent %s: %w", agentID, err))
+		return fail(fmt.Errorf("ack %s: %w", who, err))
 	}
 	leg := media.NewRTPLeg(conn, media.LegConfig{Remote: remote.UDPAddr(), Codec: codec, DTMFPayloadType: dtmfPT,
 		Timeout: e.cfg.RTPTimeout, Logger: e.log, Stats: e.cfg.RTPStats})
 	lctx, lcancel := context.WithCancel(context.Background())
 	leg.Start(lctx)
-	al := &sipLeg{dlg: dlg, rtp: leg, stop: lcancel, done: make(chan struct{})}
-	e.agentCalls.Store(dlg.ID, o.CallID)
-	e.legs.Store(dlg.ID, al)
+	l := &sipLeg{dlg: dlg, rtp: leg, stop: lcancel, done: make(chan struct{}), dialogID: dlg.ID}
+	e.legs.Store(dlg.ID, l)
 	go func() {
-		al.watch()
-		e.agentCalls.Delete(dlg.ID)
+		l.watch()
 		e.legs.Delete(dlg.ID)
 		dlg.Close()
 	}()
-	return al, nil
+	return l, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/frontdoor-project/frontdoor/agents"
+	"github.com/frontdoor-project/frontdoor/calls"
 	"github.com/frontdoor-project/frontdoor/config"
 	"github.com/frontdoor-project/frontdoor/dashboard"
 	"github.com/frontdoor-project/frontdoor/identity"
@@ -51,6 +52,28 @@ type httpDirectory struct{ directory }
 func (d httpDirectory) Role(id string) (string, bool) {
 	p, ok := d.Get(id)
 	return string(p.Role), ok
+}
+
+// citizenRef late-binds the callback dialer: the trunk lives in the SIP edge, built after the switchboard.
+type citizenRef struct {
+	mu sync.RWMutex
+	d  calls.CitizenDialer
+}
+
+func (r *citizenRef) set(d calls.CitizenDialer) {
+	r.mu.Lock()
+	r.d = d
+	r.mu.Unlock()
+}
+
+func (r *citizenRef) DialCitizen(ctx context.Context, number, callID string) (calls.CallerLeg, error) {
+	r.mu.RLock()
+	d := r.d
+	r.mu.RUnlock()
+	if d == nil {
+		return nil, errors.New("no trunk dialer yet")
+	}
+	return d.DialCitizen(ctx, number, callID)
 }
 
 // newIdentity builds the verifier from the config; nil when identity is off.

@@ -148,6 +148,14 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		MenuRetries:  cfg.IVR.MenuRetries, MaxCalls: cfg.SIP.MaxCalls,
 	}
 	var idb *identityBridge
+	citizens := &citizenRef{}
+	if cfg.Callback.Trunk != "" {
+		scfg.Callback = calls.CallbackConfig{Dialer: citizens,
+			OfferWhen:  time.Duration(cfg.Callback.OfferWhenWaitSeconds) * time.Second,
+			Retries:    cfg.Callback.Retries,
+			RetryAfter: time.Duration(cfg.Callback.RetryAfterSeconds) * time.Second,
+			Ring:       time.Duration(cfg.Callback.RingSeconds) * time.Second}
+	}
 	if idsvc != nil {
 		idb = &identityBridge{s: idsvc}
 		scfg.Identity = idb
@@ -171,6 +179,8 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		Realm: cfg.SIP.Realm, DigestAlgorithms: cfg.SIP.DigestAlgorithms, Credentials: dir, Switchboard: n.sb, Presence: n.sb, Transfers: n.sb, Ports: ports,
 		RTPTimeout: time.Duration(cfg.Media.RTPTimeoutSeconds) * time.Second, RTPStats: rtpStats,
 		Store: st, Metrics: n.metrics, Logger: log, Limits: securityLimits(cfg),
+		Trunk: sip.Trunk{Addr: cfg.Callback.Trunk, Transport: cfg.Callback.Transport,
+			Username: cfg.Callback.Username, Password: cfg.Callback.Password},
 	})
 	if err != nil {
 		return nil, err
@@ -183,6 +193,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		return nil, err
 	}
 	dialer.set(n.web, n.edge)
+	citizens.set(n.edge)
 
 	dash, err = dashboard.New(dashboard.Config{
 		View: n.sb, Directory: httpDirectory{dir}, CDRs: cdrSource{st}, Identity: dashIdentity(idb),
@@ -215,6 +226,9 @@ func (n *Node) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go n.sb.Run(runCtx)
+	if err := n.sb.ResumeCallbacks(runCtx); err != nil {
+		n.log.Error("callbacks not resumed", "err", err)
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- n.edge.Serve(runCtx) }()
 	go func() {

@@ -386,3 +386,6 @@ func (in *Incoming) Reinvite(ctx context.Context, pt uint8, direction string) (i
 	}
 	return res.StatusCode, string(res.Body()), nil
 }
+
+// Addr is the phone's SIP address (for a phone standing in as a trunk).
+func (p *Phone) Addr() string { return fmt.Sprintf("127.0.0.1:%d", p.port) }
