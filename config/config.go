@@ -18,18 +18,19 @@ import (
 
 // Config is the whole platform configuration. See docs/config.md.
 type Config struct {
-	Listen   Listen   `yaml:"listen"`
-	Media    Media    `yaml:"media"`
-	Number   string   `yaml:"number"`
-	API      API      `yaml:"api"`
-	SIP      SIP      `yaml:"sip"`
-	Security Security `yaml:"security"`
-	TLS      TLS      `yaml:"tls"`
-	Identity Identity `yaml:"identity"`
-	IVR      IVR      `yaml:"ivr"`
-	Callback Callback `yaml:"callback"`
-	Agencies []Agency `yaml:"agencies"`
-	Agents   []Agent  `yaml:"agents"`
+	Listen    Listen    `yaml:"listen"`
+	Media     Media     `yaml:"media"`
+	Number    string    `yaml:"number"`
+	API       API       `yaml:"api"`
+	SIP       SIP       `yaml:"sip"`
+	Security  Security  `yaml:"security"`
+	TLS       TLS       `yaml:"tls"`
+	Identity  Identity  `yaml:"identity"`
+	IVR       IVR       `yaml:"ivr"`
+	Callback  Callback  `yaml:"callback"`
+	Recording Recording `yaml:"recording"`
+	Agencies  []Agency  `yaml:"agencies"`
+	Agents    []Agent   `yaml:"agents"`
 
 	// Path is the file the config came from; relative paths in it (jwks_file,
 	// prompts_dir) resolve against its directory, see Resolve.
@@ -104,6 +105,7 @@ type Agency struct {
 	Digit   string   `yaml:"digit"`   // IVR menu choice; "" = not in the menu
 	Numbers []string `yaml:"numbers"` // legacy direct numbers
 	Queue   Queue    `yaml:"queue"`
+	Record  bool     `yaml:"record"` // record this agency's calls (see recording:)
 }
 
 // Agent is a person who answers calls (or supervises).

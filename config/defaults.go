@@ -38,6 +38,7 @@ func (c *Config) applyDefaults() {
 	setString(&c.SIP.Realm, DefaultRealm)
 	setInt(&c.SIP.MaxCalls, DefaultMaxCalls)
 	c.Callback.applyDefaults()
+	c.Recording.applyDefaults()
 	if len(c.SIP.DigestAlgorithms) == 0 {
 		c.SIP.DigestAlgorithms = []string{"MD5"}
 	}

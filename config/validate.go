@@ -51,6 +51,7 @@ func (c *Config) validate(v *validator) {
 	c.validateIdentity(v)
 	c.validateIVR(v)
 	c.Callback.validate(v)
+	c.Recording.validate(v)
 	ids := c.validateAgencies(v, numbers)
 	c.validateAgents(v, ids, numbers)
 }

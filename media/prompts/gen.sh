@@ -59,6 +59,8 @@ say no-input "We did not receive your choice."
 say goodbye "Goodbye."
 say please-hold "Please hold, an agent will be with you shortly."
 
+say recording-notice "This call may be recorded for quality and training."
+
 # Callbacks (virtual hold).
 say callback-offer "The waiting time is long. To be called back when an agent is free, keeping your place in the queue, press 1. To keep waiting, stay on the line."
 say callback-number "We will call you back at"
