@@ -114,6 +114,9 @@ func FuzzSIPNode(f *testing.F) {
 		if c, err := d.Dial("tcp", addr); err == nil {
 			c.SetWriteDeadline(time.Now().Add(time.Second))
 			c.Write(msg)
+			// Reset, not FIN: thousands of inputs a second must not leave
+			// TIME_WAIT sockets behind until the ephemeral ports run out.
+			c.(*net.TCPConn).SetLinger(0)
 			c.Close()
 		}
 		probe++
