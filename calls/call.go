@@ -57,6 +57,7 @@ type Call struct {
 	callback *store.Callback
 	// suspended: shut down while a booked callback waited; resumed on restart.
 	suspended  bool
+	recording  string // the current leg's recording, relative to the recordings dir
 	startedAt  time.Time
 	queuedAt   time.Time
 	answeredAt time.Time

@@ -14,7 +14,11 @@ func (c *Call) queue(ctx context.Context) {
 	c.setState(StateQueued)
 	c.sb.enqueue(c)
 
-	bg := c.background(ctx, nil, "please-hold")
+	var notice []string
+	if c.sb.recorded(c.agency) && c.sb.cfg.AnnounceRecording {
+		notice = []string{"recording-notice"}
+	}
+	bg := c.background(ctx, notice, "please-hold")
 	defer func() { bg.stop() }()
 	if c.offerCallback(ctx, &bg) {
 		bg.stop()
@@ -139,7 +143,9 @@ func (c *Call) talk(ctx context.Context, agentID string, leg AgentLeg) (string, 
 		c.sb.log.Warn("call state", "err", err)
 	}
 	c.mu.Unlock()
-	stop := c.sb.cfg.Bridge(c.leg.Media(), leg.Media())
+	callerEP, agentEP, stopRecording := c.startRecording(c.leg.Media(), leg.Media())
+	defer stopRecording()
+	stop := c.sb.cfg.Bridge(callerEP, agentEP)
 	defer stop()
 	for {
 		select {

@@ -29,6 +29,7 @@ type Agency struct {
 	ID, Name string
 	Digit    string   // IVR choice
 	Numbers  []string // legacy direct numbers (also transfer targets)
+	Record   bool     // record this agency's calls
 }
 
 // Config wires a Switchboard. Every dependency is explicit.
@@ -47,11 +48,14 @@ type Config struct {
 	MenuRetries  int
 	MaxCalls     int // calls in progress beyond which Admit refuses (0 = no limit)
 	Callback     CallbackConfig
-	Store        store.Store
-	Metrics      Recorder
-	QueueLog     io.Writer // Asterisk queue_log lines; nil = none
-	Directory    Directory
-	Logger       *slog.Logger
+	// Recordings is the directory recordings go to; "" turns recording off.
+	Recordings        string
+	AnnounceRecording bool // "this call may be recorded" on joining a recorded queue
+	Store             store.Store
+	Metrics           Recorder
+	QueueLog          io.Writer // Asterisk queue_log lines; nil = none
+	Directory         Directory
+	Logger            *slog.Logger
 }
 
 // Directory tells names and roles of configured agents.

@@ -64,7 +64,7 @@ func (s *Switchboard) transferred(c *Call, target string) {
 	leg := cdrOf(c)
 	leg.TransferredTo = target
 	c.history = append(c.history, c.agency+"/"+c.agent)
-	c.agent, c.outcome = "", ""
+	c.agent, c.outcome, c.recording = "", "", ""
 	c.answeredAt, c.queuedAt, c.endedAt = time.Time{}, s.now(), time.Time{}
 	c.priority = max(c.priority, TransferPriority)
 	if err := c.to(StateQueued); err != nil {

@@ -25,6 +25,8 @@ type CDR struct {
 	Identity    map[string]string `json:"identity"` // nil: unverified
 	// TransferredTo: this leg ended in a blind transfer to that agency.
 	TransferredTo string `json:"transferred_to,omitempty"`
+	// Recording names the leg's recording (GET /api/v1/recordings/{agency}/{file}).
+	Recording string `json:"recording,omitempty"`
 }
 
 // cdrColumns is the contract's column order.

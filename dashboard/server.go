@@ -62,6 +62,9 @@ type Config struct {
 	// QueueLogPath is the Asterisk-style queue_log the core writes, offered
 	// to supervisors at /api/v1/queue_log; empty: not offered.
 	QueueLogPath string
+	// RecordingsDir holds call recordings, offered to supervisors at
+	// /api/v1/recordings/{agency}/{file}; empty: not offered.
+	RecordingsDir string
 	// LiveInterval is how often the wallboard feed samples the core and
 	// sends what changed (default 1 s).
 	LiveInterval time.Duration
@@ -165,6 +168,7 @@ func (s *Server) routes() error {
 	m.HandleFunc("GET /api/v1/calls", s.authed(roleAgent, s.calls))
 	m.HandleFunc("GET /api/v1/cdrs", s.authed(roleSupervisor, s.cdrs))
 	m.HandleFunc("GET /api/v1/queue_log", s.authed(roleSupervisor, s.queueLog))
+	m.HandleFunc("GET /api/v1/recordings/{agency}/{file}", s.authed(roleSupervisor, s.recording))
 	m.HandleFunc("GET /api/v1/events", s.authed(roleAgent, s.events))
 
 	m.HandleFunc("POST /api/v1/identity/sessions", s.authed(roleAgent, s.newIdentitySession))

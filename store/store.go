@@ -45,6 +45,9 @@ type CDR struct {
 	// TransferredTo is set on the CDR of a leg that ended in a blind transfer:
 	// the agency the caller was handed to (each leg of a call has its own CDR).
 	TransferredTo string `json:"transferred_to,omitempty"`
+	// Recording names the leg's recording (agency/file.wav under the recordings
+	// directory; download: GET /api/v1/recordings/{agency}/{file}).
+	Recording string `json:"recording,omitempty"`
 }
 
 // AgentRecord is an agent's last known state (restored on restart).

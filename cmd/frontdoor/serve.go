@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/dashboard"
 	"github.com/frontdoor-project/frontdoor/media"
 	"github.com/frontdoor-project/frontdoor/media/prompts"
+	"github.com/frontdoor-project/frontdoor/media/record"
 	"github.com/frontdoor-project/frontdoor/metrics"
 	"github.com/frontdoor-project/frontdoor/routing"
 	"github.com/frontdoor-project/frontdoor/sip"
@@ -86,6 +88,8 @@ type Node struct {
 	http    *http.Server
 	httpLn  net.Listener
 	metrics *metrics.Metrics
+	// recordings is where call recordings go (data dir + recording.dir).
+	recordings string
 }
 
 // build wires a node; the listeners are bound when it returns.
@@ -161,8 +165,11 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		scfg.Identity = idb
 	}
 	for _, a := range cfg.Agencies {
-		scfg.Agencies = append(scfg.Agencies, calls.Agency{ID: a.ID, Name: a.Name, Digit: a.Digit, Numbers: a.Numbers})
+		scfg.Agencies = append(scfg.Agencies, calls.Agency{ID: a.ID, Name: a.Name, Digit: a.Digit, Numbers: a.Numbers, Record: a.Record})
 	}
+	n.recordings = filepath.Join(dataDir, cfg.Recording.Dir)
+	scfg.Recordings, scfg.AnnounceRecording = n.recordings, *cfg.Recording.Announce
+	repairRecordings(n.recordings, log)
 	if n.sb, err = calls.New(scfg); err != nil {
 		return nil, err
 	}
@@ -198,7 +205,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	dash, err = dashboard.New(dashboard.Config{
 		View: n.sb, Directory: httpDirectory{dir}, CDRs: cdrSource{st}, Identity: dashIdentity(idb),
 		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log, Mount: n.web.Routes(),
-		Audit: supervisorAudit(st), QueueLogPath: n.qlog.Name(),
+		Audit: supervisorAudit(st), QueueLogPath: n.qlog.Name(), RecordingsDir: n.recordings,
 		Ready: func() error {
 			if n.sb.Draining() {
 				return errors.New("draining: finishing calls in progress, refusing new ones")
@@ -226,6 +233,10 @@ func (n *Node) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go n.sb.Run(runCtx)
+	if days := n.cfg.Recording.RetentionDays; days > 0 {
+		sw := &record.Sweeper{Dir: n.recordings, MaxAge: time.Duration(days) * 24 * time.Hour, Logger: n.log}
+		go sw.Run(runCtx, time.Hour)
+	}
 	if err := n.sb.ResumeCallbacks(runCtx); err != nil {
 		n.log.Error("callbacks not resumed", "err", err)
 	}
@@ -300,4 +311,18 @@ func newAudio(cfg *config.Config, log *slog.Logger) (calls.Audio, error) {
 		return nil, fmt.Errorf("prompts: %w", err)
 	}
 	return calls.NewAudio(set, log), nil
+}
+
+// repairRecordings finalises the WAV headers of recordings a crash left open
+// (before any call can be writing one).
+func repairRecordings(dir string, log *slog.Logger) {
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".wav" {
+			return nil
+		}
+		if err := record.Repair(path); err != nil {
+			log.Warn("recording repair", "path", path, "err", err)
+		}
+		return nil
+	})
 }
