@@ -282,16 +282,18 @@ func runFlood(t *testing.T, ctx context.Context, n *testNode, dir string, rate, 
 func TestFloodFromOneSourceLegitCallsComplete(t *testing.T) {
 	needTool(t, "sipp", "sip-tester")
 	n := securityNode(t, "")
-	ctx := timeout(t, 90*time.Second)
-	dir := t.TempDir()
-	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
-
-	rate := 5000
+	rate, seconds := 5000, 4 // FLOOD_RATE, FLOOD_SECONDS=30 for a longer measurement
 	if v, err := strconv.Atoi(os.Getenv("FLOOD_RATE")); err == nil && v > 0 {
 		rate = v
 	}
+	if v, err := strconv.Atoi(os.Getenv("FLOOD_SECONDS")); err == nil && v > 0 {
+		seconds = v
+	}
+	ctx := timeout(t, 90*time.Second+3*time.Duration(seconds)*time.Second)
+	dir := t.TempDir()
+	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
 	done := make(chan floodResult, 1)
-	go func() { done <- runFlood(t, ctx, n, dir, rate, 4) }()
+	go func() { done <- runFlood(t, ctx, n, dir, rate, seconds) }()
 	legitCall(t, ctx, n, agent) // during the attack
 	res := <-done
 	share := float64(res.legitOK) / float64(res.legitOK+res.legitFailed)
