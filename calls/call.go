@@ -57,7 +57,8 @@ type Call struct {
 	callback *store.Callback
 	// suspended: shut down while a booked callback waited; resumed on restart.
 	suspended  bool
-	recording  string // the current leg's recording, relative to the recordings dir
+	recording  string    // the current leg's recording, relative to the recordings dir
+	coach      *coaching // a supervisor listening, whispering or barging in
 	startedAt  time.Time
 	queuedAt   time.Time
 	answeredAt time.Time

@@ -2,7 +2,11 @@ package calls
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/frontdoor-project/frontdoor/media"
+	"github.com/frontdoor-project/frontdoor/media/mix"
 )
 
 // queue puts the call in its agency's queue and stays with it: hold audio and
@@ -146,7 +150,8 @@ func (c *Call) talk(ctx context.Context, agentID string, leg AgentLeg) (string, 
 	callerEP, agentEP, stopRecording := c.startRecording(c.leg.Media(), leg.Media())
 	defer stopRecording()
 	stop := c.sb.cfg.Bridge(callerEP, agentEP)
-	defer stop()
+	defer func() { stop() }()
+	defer c.endCoaching()
 	for {
 		select {
 		case <-c.leg.Done():
@@ -157,20 +162,53 @@ func (c *Call) talk(ctx context.Context, agentID string, leg AgentLeg) (string, 
 			c.sb.agentLeft(c)
 			c.hangup()
 			return "", false
+		case <-c.coachDone():
+			// The supervisor left: the caller and the agent talk on their own again.
+			c.endCoaching()
+			stop = c.sb.cfg.Bridge(callerEP, agentEP)
 		case ev := <-c.events:
-			if ev.kind != evTransfer {
-				continue // announcements and the like do not concern a connected call
+			switch ev.kind {
+			case evCoach:
+				ev.done <- c.coachEvent(ev, callerEP, agentEP, &stop)
+			case evTransfer:
+				ev.done <- nil
+				c.endCoaching()
+				stop()
+				c.sb.transferred(c, ev.target)
+				if ev.then != nil {
+					ev.then()
+				}
+				hangupAgent(leg)
+				return ev.target, true
 			}
-			ev.done <- nil
-			stop()
-			c.sb.transferred(c, ev.target)
-			if ev.then != nil {
-				ev.then()
-			}
-			hangupAgent(leg)
-			return ev.target, true
+			// Announcements and the like do not concern a connected call.
 		}
 	}
+}
+
+// coachEvent brings a supervisor in, or changes its role.
+func (c *Call) coachEvent(ev callEvent, callerEP, agentEP media.Endpoint, stop *func()) error {
+	c.mu.Lock()
+	co := c.coach
+	c.mu.Unlock()
+	if co != nil {
+		if ev.leg != nil { // a second supervisor: one at a time
+			hangupAgent(ev.leg)
+			return fmt.Errorf("%w: supervisor %s is already on call %s", ErrBadState, co.supervisor, c.ID)
+		}
+		role, _ := mix.ParseRole(ev.target)
+		return co.mixer.SetRole("supervisor", role)
+	}
+	if ev.leg == nil {
+		return fmt.Errorf("%w: nobody coaches call %s", ErrBadState, c.ID)
+	}
+	(*stop)()
+	if err := c.startCoaching(callerEP, agentEP, ev); err != nil {
+		*stop = c.sb.cfg.Bridge(callerEP, agentEP)
+		return err
+	}
+	*stop = func() {}
+	return nil
 }
 
 func hangupAgent(leg AgentLeg) {

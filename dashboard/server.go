@@ -62,6 +62,9 @@ type Config struct {
 	// QueueLogPath is the Asterisk-style queue_log the core writes, offered
 	// to supervisors at /api/v1/queue_log; empty: not offered.
 	QueueLogPath string
+	// Coach rings supervisorID's phone into a call to listen, whisper or
+	// barge (calls.Switchboard.Coach); nil: coaching not offered.
+	Coach func(ctx context.Context, callID, supervisorID, mode string) error
 	// RecordingsDir holds call recordings, offered to supervisors at
 	// /api/v1/recordings/{agency}/{file}; empty: not offered.
 	RecordingsDir string
@@ -169,6 +172,7 @@ func (s *Server) routes() error {
 	m.HandleFunc("GET /api/v1/cdrs", s.authed(roleSupervisor, s.cdrs))
 	m.HandleFunc("GET /api/v1/queue_log", s.authed(roleSupervisor, s.queueLog))
 	m.HandleFunc("GET /api/v1/recordings/{agency}/{file}", s.authed(roleSupervisor, s.recording))
+	m.HandleFunc("POST /api/v1/calls/{id}/coach", s.authed(roleSupervisor, s.coach))
 	m.HandleFunc("GET /api/v1/events", s.authed(roleAgent, s.events))
 
 	m.HandleFunc("POST /api/v1/identity/sessions", s.authed(roleAgent, s.newIdentitySession))

@@ -224,3 +224,33 @@ func (p *RTPPeer) WaitAudio(ctx context.Context, n int) bool {
 		}
 	}
 }
+
+// Share is the part of the last 200 ms of received audio's power that lies at
+// freq (0..1); 0 for silence. For mixes, where no single tone dominates.
+func (p *RTPPeer) Share(freq float64) float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.heard) < 1600 {
+		return 0
+	}
+	w := p.heard[len(p.heard)-1600:]
+	e := tones.Energy(w)
+	if e < tones.MinEnergy {
+		return 0
+	}
+	return tones.Detect(w, freq) / e
+}
+
+// WaitShare waits, packet by packet, until freq holds at least share of what is heard.
+func (p *RTPPeer) WaitShare(ctx context.Context, freq, share float64) bool {
+	for {
+		if p.Share(freq) >= share {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-p.notify:
+		}
+	}
+}
