@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/frontdoor-project/frontdoor/internal/testua"
 	"github.com/frontdoor-project/frontdoor/media"
 	"github.com/frontdoor-project/frontdoor/media/tones"
 )
@@ -81,4 +83,70 @@ snd_path %s
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))
 		t.Fatalf("baresip's recording lacks the caller's 1 kHz tone; files: %s\n%s", strings.Join(files, " "), phone.out.String())
 	}
+}
+
+// baresip as a desk phone transfers the caller to customs by REFER (its
+// "transfer" command, sent over its ctrl_tcp control socket); the customs agent
+// gets the call with where it came from.
+func TestBaresipAgentTransfersByREFER(t *testing.T) {
+	needTool(t, "baresip", "baresip")
+	n := startNode(t, "")
+	ctx := timeout(t, 60*time.Second)
+	dir := t.TempDir()
+	port, ctrl := freeUDPPort(t), freeTCPPort(t)
+	conf := fmt.Sprintf(`poll_method epoll
+sip_listen 127.0.0.1:%d
+audio_source ausine,2000
+ausrc_srate 48000
+ausrc_channels 2
+audio_player aufile,/dev/null
+audio_alert aufile,/dev/null
+module_path /usr/lib/baresip/modules
+module g711.so
+module ausine.so
+module aufile.so
+module_app account.so
+module_app menu.so
+module_app ctrl_tcp.so
+ctrl_tcp_listen 127.0.0.1:%d
+`, port, ctrl)
+	account := fmt.Sprintf("<sip:1001@%s>;auth_pass=pw1001;answermode=auto;regint=300;audio_codecs=PCMU\n", n.SIP)
+	os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644)
+	os.WriteFile(filepath.Join(dir, "accounts"), []byte(account), 0o644)
+	phone := startPeer(t, ctx, dir, "baresip", "-f", dir, "-n", "127.0.0.1")
+	n.waitAgent(t, ctx, "1001", "not_ready")
+	n.setReady(t, "1001")
+	customs := n.readyAgent(t, ctx, "1002", func(p *testua.Phone) { p.AutoAnswer = 3000 })
+
+	out := dial(t, ctx, n, "126", nil, 1000, "")
+	if !out.RTP.WaitTone(ctx, 2000) {
+		t.Fatalf("caller never reached baresip\n%s", phone.out.String())
+	}
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", ctrl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	cmd := fmt.Sprintf(`{"command":"transfer","params":"sip:customs@%s","token":"t1"}`, n.SIP)
+	fmt.Fprintf(conn, "%d:%s,", len(cmd), cmd)
+	in, err := customs.NextIncoming(ctx)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, phone.out.String())
+	}
+	if got := in.Req.GetHeader("X-Frontdoor-Transferred-From"); got == nil || got.Value() != "tax/1001" {
+		t.Errorf("X-Frontdoor-Transferred-From = %v", got)
+	}
+	if !out.RTP.WaitTone(ctx, 3000) {
+		t.Fatal("caller not connected to customs after baresip's transfer")
+	}
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
