@@ -87,6 +87,7 @@ type Node struct {
 	web     *webrtc.Server // browser edge: web caller and softphone
 	http    *http.Server
 	httpLn  net.Listener
+	sipTLS  net.Listener // SIP over TLS (tls.go); nil: none
 	metrics *metrics.Metrics
 	// recordings is where call recordings go (data dir + recording.dir).
 	recordings string
@@ -219,6 +220,12 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	if n.httpLn, err = net.Listen("tcp", cfg.Listen.HTTP); err != nil {
 		return nil, fmt.Errorf("http listen %s: %w", cfg.Listen.HTTP, err)
 	}
+	if n.httpLn, err = httpsListener(cfg, n.httpLn); err != nil {
+		return nil, err
+	}
+	if n.sipTLS, err = listenSIPTLS(cfg); err != nil {
+		return nil, err
+	}
 	n.http = &http.Server{Handler: dash, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// Live dashboards hold SSE streams open; end them so Shutdown need not wait.
 	n.http.RegisterOnShutdown(dash.CloseStreams)
@@ -240,7 +247,10 @@ func (n *Node) Run(ctx context.Context) error {
 	if err := n.sb.ResumeCallbacks(runCtx); err != nil {
 		n.log.Error("callbacks not resumed", "err", err)
 	}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
+	if n.sipTLS != nil {
+		go func() { errc <- n.edge.ServeTLS(runCtx, n.sipTLS) }()
+	}
 	go func() { errc <- n.edge.Serve(runCtx) }()
 	go func() {
 		if err := n.http.Serve(n.httpLn); !errors.Is(err, http.ErrServerClosed) {
@@ -274,9 +284,12 @@ func (n *Node) Close() {
 
 // PrintWelcome tells the operator where everything is.
 func (n *Node) PrintWelcome(w io.Writer) {
-	host := "http://" + n.httpLn.Addr().String()
+	host := httpScheme(n.cfg) + "://" + n.httpLn.Addr().String()
 	fmt.Fprintf(w, "frontdoor %s\n", version)
 	fmt.Fprintf(w, "  SIP (UDP+TCP):   sip:%s@%s\n", n.cfg.Number, n.edge.Addr())
+	if n.sipTLS != nil {
+		fmt.Fprintf(w, "  SIP (TLS):       sip:%s@%s;transport=tls\n", n.cfg.Number, n.sipTLS.Addr())
+	}
 	for _, a := range n.cfg.Agencies {
 		if len(a.Numbers) > 0 {
 			fmt.Fprintf(w, "                   sip:%s@%s  (%s, direct)\n", a.Numbers[0], n.edge.Addr(), a.Name)
