@@ -26,8 +26,9 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 		return nil, ErrNotRegistered
 	}
 	req := sipmsg.NewRequest(sipmsg.INVITE, *b.contact.Clone())
-	if b.transport == "tcp" {
-		req.SetTransport("TCP")
+	if b.transport == "tcp" || b.transport == "tls" {
+		// Over the phone's own connection: a phone behind NAT or TLS listens on none.
+		req.SetTransport(strings.ToUpper(b.transport))
 		req.SetDestination(b.source)
 	}
 	e.addFromTo(req, o.From, agentID)

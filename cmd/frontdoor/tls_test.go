@@ -95,7 +95,7 @@ func TestTLSForSIPAndHTTPS(t *testing.T) {
 	register := func(cseq int, authz string) (int, string) {
 		msg := fmt.Sprintf("REGISTER sip:%s;transport=tls SIP/2.0\r\nVia: SIP/2.0/TLS %s;branch=z9hG4bK-tls%d;rport\r\n"+
 			"From: <sip:1001@127.0.0.1>;tag=tls1\r\nTo: <sip:1001@127.0.0.1>\r\nCall-ID: tls-register\r\nCSeq: %d REGISTER\r\n"+
-			"Contact: <sip:1001@%s;transport=tls>\r\nExpires: 300\r\nMax-Forwards: 70\r\n%sContent-Length: 0\r\n\r\n",
+			"Contact: <sip:1001@%s>\r\nExpires: 300\r\nMax-Forwards: 70\r\n%sContent-Length: 0\r\n\r\n",
 			addr, local, cseq, cseq, local, authz)
 		conn.SetDeadline(time.Now().Add(5 * time.Second))
 		if _, err := conn.Write([]byte(msg)); err != nil {
@@ -131,6 +131,37 @@ func TestTLSForSIPAndHTTPS(t *testing.T) {
 		t.Fatalf("REGISTER over TLS with digest: %d, want 200", code)
 	}
 	n.waitAgentTLS(t, ctx, client, web, "1001", "not_ready")
+
+	// A call for tax is offered to the agent over its TLS connection.
+	req, _ := http.NewRequest("PUT", web+"/api/v1/agents/1001/state", strings.NewReader(`{"state":"ready"}`))
+	req.Header.Set("Authorization", "Bearer test-admin-token")
+	if res, err := client.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("set ready over HTTPS: %v %v", res, err)
+	}
+	dial(t, ctx, n, "126", nil, 1000, "")
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	var invite []string
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("no INVITE over TLS: %v", err)
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(line, "INVITE ") {
+			invite = []string{line}
+			continue
+		}
+		if invite != nil {
+			if line == "" {
+				break
+			}
+			invite = append(invite, line)
+		}
+	}
+	head := strings.Join(invite, "\n")
+	if !strings.Contains(head, "X-Frontdoor-Agency: tax") || !strings.Contains(head, "SIP/2.0/TLS") {
+		t.Fatalf("offer over TLS:\n%s", head)
+	}
 }
 
 func md5hex(s string) string {
