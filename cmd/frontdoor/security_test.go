@@ -61,6 +61,14 @@ func TestSIPViciousFindsNothingAndIsBlocked(t *testing.T) {
 	host, port := splitAddr(t, n.SIP)
 	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
 
+	// svmap finds the server (it is public: that is no secret), and nothing more.
+	smap := sipvicious(t, ctx, dir, "127.0.0.10", "svmap", "-p", port, host)
+	smap.wait(ctx)
+	t.Logf("svmap:\n%s", smap.out.String())
+	if !strings.Contains(smap.out.String(), n.SIP) {
+		t.Errorf("svmap did not find the SIP server at %s", n.SIP)
+	}
+
 	// Enumeration by REGISTER from 127.0.0.2: 1001-1003 and 2001 are agents.
 	war := sipvicious(t, ctx, dir, "127.0.0.2", "svwar", "-p", port, "-e", "990-1010,2000-2002", "-m", "REGISTER",
 		"--maximumtime", "5", host)
