@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -381,5 +382,94 @@ func TestHTTPAndConfigBadInput(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// When the node as a whole has node_pending_invites INVITEs being set up, the
+// next INVITE, from any source, gets 503 with Retry-After; once those are
+// confirmed by ACK, calls are taken again.
+func TestNodeOverloadAnswers503WithRetryAfter(t *testing.T) {
+	n := securityNode(t, "node_pending_invites: 2")
+	ctx := timeout(t, 30*time.Second)
+	// Two INVITEs from two sources, answered 200 but not yet ACKed: pending.
+	var pending []*rawCall
+	for i, src := range []string{"127.0.0.30", "127.0.0.31"} {
+		c := rawInvite(t, src, n.SIP, fmt.Sprintf("pend%d", i))
+		if c.status != 200 {
+			t.Fatalf("INVITE from %s: %d, want 200", src, c.status)
+		}
+		pending = append(pending, c)
+	}
+	third := rawInvite(t, "127.0.0.32", n.SIP, "third")
+	if third.status != 503 || !strings.Contains(third.head, "Retry-After: 5") {
+		t.Fatalf("INVITE beyond node_pending_invites: %d\n%s\nwant 503 with Retry-After", third.status, third.head)
+	}
+	for _, c := range pending {
+		c.ackAndBye(t)
+	}
+	// Both calls ended (their CDRs are written): no INVITE is pending any more.
+	sub := n.sb.Subscribe(ctx)
+	for len(n.cdrs(t)) < 2 {
+		select {
+		case <-sub:
+		case <-ctx.Done():
+			t.Fatalf("the confirmed calls never ended: %+v", n.cdrs(t))
+		}
+	}
+	p := newPhone(t, "01012121212")
+	if code, err := p.CallRaw(ctx, n.SIP, "110", "application/sdp", testua.Offer(40300)); err != nil || code != 200 {
+		t.Fatalf("after the pending INVITEs were confirmed: %d %v, want 200", code, err)
+	}
+}
+
+// rawCall is an INVITE sent by hand, so the test decides when (if ever) to ACK.
+type rawCall struct {
+	conn       net.PacketConn
+	dst        net.Addr
+	tag, head  string
+	status     int
+	to, callID string
+}
+
+func rawInvite(t *testing.T, src, dst, tag string) *rawCall {
+	t.Helper()
+	c, err := net.ListenPacket("udp", src+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	addr, _ := net.ResolveUDPAddr("udp", dst)
+	rc := &rawCall{conn: c, dst: addr, tag: tag, callID: tag}
+	msg := invite(dst, tag, testua.Offer(40400))
+	msg = []byte(strings.Replace(string(msg), "127.0.0.1:5999", c.LocalAddr().String(), -1))
+	c.WriteTo(msg, addr)
+	buf := make([]byte, 65536)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		n, _, err := c.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("INVITE %s: no final answer: %v", tag, err)
+		}
+		if code := statusOf(buf[:n]); code >= 200 {
+			rc.status, rc.head = code, string(buf[:n])
+			for _, line := range strings.Split(rc.head, "\r\n") {
+				if strings.HasPrefix(line, "To:") {
+					rc.to = line
+				}
+			}
+			return rc
+		}
+	}
+}
+
+// ackAndBye confirms the call and ends it.
+func (rc *rawCall) ackAndBye(t *testing.T) {
+	t.Helper()
+	local := rc.conn.LocalAddr().String()
+	for i, m := range []string{"ACK", "BYE"} {
+		msg := fmt.Sprintf("%s sip:110@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-%s-%s;rport\r\nFrom: <sip:t@127.0.0.1>;tag=%s\r\n%s\r\n"+
+			"Call-ID: %s\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+			m, rc.dst, local, rc.tag, m, rc.tag, rc.to, rc.callID, 1+i, m)
+		rc.conn.WriteTo([]byte(msg), rc.dst)
 	}
 }
