@@ -233,7 +233,7 @@ func (s *Switchboard) finish(c *Call) {
 // cdrOf builds the record of a finished call. Callers hold c.mu.
 func cdrOf(c *Call) store.CDR {
 	cdr := store.CDR{CallID: c.ID, StartedAt: c.startedAt, EndedAt: c.endedAt, Number: c.Number,
-		Agency: c.agency, Agent: c.agent, Outcome: c.outcome, Identity: c.identity, Recording: c.recording}
+		Agency: c.agency, Agent: c.agent, Outcome: c.outcome, Identity: c.identity, Recording: c.recording, TransferredTo: c.transferredTo}
 	if !c.queuedAt.IsZero() {
 		end := c.endedAt
 		if !c.answeredAt.IsZero() {

@@ -56,13 +56,17 @@ type Call struct {
 	// callback is set once the caller booked a callback and hung up.
 	callback *store.Callback
 	// suspended: shut down while a booked callback waited; resumed on restart.
-	suspended  bool
-	recording  string    // the current leg's recording, relative to the recordings dir
-	coach      *coaching // a supervisor listening, whispering or barging in
-	startedAt  time.Time
-	queuedAt   time.Time
-	answeredAt time.Time
-	endedAt    time.Time
+	suspended bool
+	recording string    // the current leg's recording, relative to the recordings dir
+	coach     *coaching // a supervisor listening, whispering or barging in
+	// consult: an agent's call to another agency (the first half of an
+	// attended transfer); From is that agent's id.
+	consult       bool
+	transferredTo string // set when this call's caller moved to another call
+	startedAt     time.Time
+	queuedAt      time.Time
+	answeredAt    time.Time
+	endedAt       time.Time
 }
 
 // to moves the call to a new state, refusing moves the table does not allow.
@@ -120,6 +124,8 @@ type callEvent struct {
 	target   string     // evTransfer: agency id
 	done     chan error // evTransfer: the outcome, for the agent's phone (NOTIFY)
 	then     func()     // evTransfer: run before the agent's leg is released
+	peer     *Call      // evSplice: the consult call taking the caller
+	hand     *handover  // evTakeCaller
 }
 
 // post hands an event to the call's goroutine without ever blocking the switchboard.

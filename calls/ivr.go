@@ -20,7 +20,7 @@ func (c *Call) run() {
 	c.mu.Lock()
 	verified := c.identity != nil
 	c.mu.Unlock()
-	if cfg.IdentityMode != "off" && c.sb.identity != nil && !verified {
+	if cfg.IdentityMode != "off" && c.sb.identity != nil && !verified && !c.consult {
 		if !c.identityStep(ctx) {
 			return
 		}

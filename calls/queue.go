@@ -148,7 +148,7 @@ func (c *Call) talk(ctx context.Context, agentID string, leg AgentLeg) (string, 
 	}
 	c.mu.Unlock()
 	callerEP, agentEP, stopRecording := c.startRecording(c.leg.Media(), leg.Media())
-	defer stopRecording()
+	defer func() { stopRecording() }()
 	stop := c.sb.cfg.Bridge(callerEP, agentEP)
 	defer func() { stop() }()
 	defer c.endCoaching()
@@ -170,6 +170,25 @@ func (c *Call) talk(ctx context.Context, agentID string, leg AgentLeg) (string, 
 			switch ev.kind {
 			case evCoach:
 				ev.done <- c.coachEvent(ev, callerEP, agentEP, &stop)
+			case evSplice: // attended transfer: our caller moves to a consult call
+				c.endCoaching()
+				if c.splice(ev, func() { stop(); stop = func() {} }, leg) {
+					return "", false
+				}
+				stop = c.sb.cfg.Bridge(callerEP, agentEP)
+			case evTakeCaller: // attended transfer: the consulting agent hands us its caller
+				c.endCoaching()
+				stop()
+				stopRecording()
+				old := c.takeCaller(ev.hand)
+				callerEP, agentEP, stopRecording = c.startRecording(c.leg.Media(), leg.Media())
+				stop = c.sb.cfg.Bridge(callerEP, agentEP)
+				ev.done <- nil
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					defer cancel()
+					old.Hangup(ctx) // the consulting agent's own leg
+				}()
 			case evTransfer:
 				ev.done <- nil
 				c.endCoaching()

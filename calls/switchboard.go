@@ -188,6 +188,9 @@ type Inbound struct {
 	// Identity holds claims verified before the call was handed over (a web
 	// caller presents its digital ID before queueing): the IVR's identity step is skipped.
 	Identity map[string]string
+	// Consult marks an agent's call to another agency (From is the agent's id):
+	// no IVR, transfer priority; CompleteTransfer may later give it the agent's caller.
+	Consult bool
 }
 
 // NewCallID makes a call id that is unique and safe in URLs and SIP headers.
@@ -215,7 +218,10 @@ func (s *Switchboard) Start(id string, in Inbound) *Call {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Call{ID: id, Number: in.Number, From: in.From, sb: s, leg: in.Leg, keys: newKeyBuffer(),
 		events: make(chan callEvent, 16), ctx: ctx, cancel: cancel,
-		state: StateIVR, agency: in.Agency, identity: in.Identity, startedAt: s.now()}
+		state: StateIVR, agency: in.Agency, identity: in.Identity, startedAt: s.now(), consult: in.Consult}
+	if in.Consult {
+		c.priority = TransferPriority
+	}
 	in.Leg.Media().OnDTMF(c.PressKey)
 	s.recordActive(c) // durable before the caller hears an answer (recovery.go)
 	s.mu.Lock()

@@ -86,9 +86,11 @@ type Edge struct {
 	agentCalls sync.Map
 	// legs maps every live dialog id (caller's and agent's) to its *sipLeg.
 	legs sync.Map
-	udp  net.PacketConn
-	tcp  net.Listener
-	port int
+	// bySIPCallID maps an inbound dialog's SIP Call-ID to its call id (Replaces).
+	bySIPCallID sync.Map
+	udp         net.PacketConn
+	tcp         net.Listener
+	port        int
 }
 
 // New binds the listeners (so the address is known at once) but serves nothing yet.

@@ -30,15 +30,25 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	}
 	defer release()
 	user := req.Recipient.User
-	agency := ""
+	agency, consultBy := "", ""
 	if user != e.cfg.Number {
 		a, ok := e.cfg.Numbers[user]
-		if !ok {
+		switch {
+		case ok:
+			agency = a
+		case e.isAgencyID(user):
+			// An agent's phone calling another agency: a consult call (attended
+			// transfer). Only authenticated agents may; others are challenged.
+			agentID, ok := e.authAgent(req, tx)
+			if !ok {
+				return
+			}
+			agency, consultBy = user, agentID
+		default:
 			e.guard.Failure(req, "INVITE to an unknown number")
 			e.respond(tx, req, sipmsg.StatusNotFound, "Not Found")
 			return
 		}
-		agency = a
 	}
 	if err := e.cfg.Switchboard.Admit(); err != nil {
 		e.log.Warn("overloaded: INVITE refused", "source", req.Source())
@@ -96,8 +106,17 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if f := req.From(); f != nil {
 		from = f.Address.User
 	}
-	call := e.cfg.Switchboard.Start(id, calls.Inbound{Number: user, From: from, Agency: agency, Leg: cl})
+	in := calls.Inbound{Number: user, From: from, Agency: agency, Leg: cl}
+	if consultBy != "" {
+		in.From, in.Consult = consultBy, true
+	}
+	call := e.cfg.Switchboard.Start(id, in)
 	e.byDialog.Store(dlg.ID, call)
+	if sipCallID := req.CallID(); sipCallID != nil {
+		// REFER with Replaces names a dialog by its SIP Call-ID.
+		e.bySIPCallID.Store(sipCallID.Value(), id)
+		defer e.bySIPCallID.Delete(sipCallID.Value())
+	}
 	e.legs.Store(dlg.ID, cl)
 	defer e.byDialog.Delete(dlg.ID)
 	defer e.legs.Delete(dlg.ID)

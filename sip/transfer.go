@@ -12,10 +12,11 @@ import (
 	"github.com/frontdoor-project/frontdoor/calls"
 )
 
-// Transferer is the core's side of a blind transfer.
+// Transferer is the core's side of blind and attended transfers.
 type Transferer interface {
 	ResolveAgency(target string) (string, bool)
 	Transfer(ctx context.Context, callID, target string, beforeRelease func()) error
+	CompleteTransfer(ctx context.Context, callID, consultCallID string, beforeRelease func()) error
 }
 
 // onRefer takes a blind transfer from an agent's phone (RFC 3515): REFER inside
@@ -36,6 +37,12 @@ func (e *Edge) onRefer(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	callID := v.(string)
+	if h := req.GetHeader("Refer-To"); h != nil {
+		if sipCallID, ok := replacesCallID(h.Value()); ok {
+			e.completeAttended(req, tx, dlg, callID, sipCallID)
+			return
+		}
+	}
 	target, err := referTarget(req)
 	if err != nil {
 		e.respond(tx, req, sipmsg.StatusBadRequest, "Bad Refer-To")
@@ -100,3 +107,28 @@ func (e *Edge) notifyRefer(ctx context.Context, dlg *sipgo.DialogClientSession, 
 }
 
 var _ Transferer = (*calls.Switchboard)(nil)
+
+// completeAttended finishes an attended transfer (REFER with Replaces naming the
+// agent's consult call): 202, then NOTIFY 200 before the agent's legs end, or
+// NOTIFY 503 when the core refuses. A Replaces naming no live call gets 481.
+func (e *Edge) completeAttended(req *sipmsg.Request, tx sipmsg.ServerTransaction, dlg *sipgo.DialogClientSession, callID, sipCallID string) {
+	v, ok := e.bySIPCallID.Load(sipCallID)
+	if !ok {
+		e.respond(tx, req, sipmsg.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+		return
+	}
+	consultID := v.(string)
+	e.respond(tx, req, sipmsg.StatusAccepted, "Accepted")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	e.notifyRefer(ctx, dlg, "SIP/2.0 100 Trying", false)
+	notified := false
+	err := e.cfg.Transfers.CompleteTransfer(ctx, callID, consultID, func() {
+		notified = true
+		e.notifyRefer(ctx, dlg, "SIP/2.0 200 OK", true)
+	})
+	if err != nil && !notified {
+		e.log.Warn("attended transfer failed", "call", callID, "consult", consultID, "err", err)
+		e.notifyRefer(ctx, dlg, "SIP/2.0 503 Service Unavailable", true)
+	}
+}

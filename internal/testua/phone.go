@@ -36,6 +36,8 @@ type Phone struct {
 	Busy bool
 	// NoAnswer lets INVITEs ring forever (ring-no-answer tests).
 	NoAnswer bool
+	// Password answers digest challenges to this phone's own calls.
+	Password string
 }
 
 // Incoming is an INVITE the phone received.
@@ -189,7 +191,8 @@ func (p *Phone) Call(ctx context.Context, server, number string, pts []uint8, fr
 		return nil, err
 	}
 	out := &Outgoing{Dialog: dlg, RTP: peer}
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+	// A 401/407 is answered with the phone's credentials (an agent's consult call).
+	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{Username: p.User, Password: p.Password}); err != nil {
 		if e, ok := err.(*sipgo.ErrDialogResponse); ok {
 			out.Status = e.Res.StatusCode
 		}
