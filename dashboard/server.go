@@ -65,6 +65,9 @@ type Config struct {
 	// Coach rings supervisorID's phone into a call to listen, whisper or
 	// barge (calls.Switchboard.Coach); nil: coaching not offered.
 	Coach func(ctx context.Context, callID, supervisorID, mode string) error
+	// Transfer hands a connected call to another agency's queue (blind
+	// transfer; calls.Switchboard.Transfer); nil: not offered.
+	Transfer func(ctx context.Context, callID, to string) error
 	// RecordingsDir holds call recordings, offered to supervisors at
 	// /api/v1/recordings/{agency}/{file}; empty: not offered.
 	RecordingsDir string
@@ -173,6 +176,7 @@ func (s *Server) routes() error {
 	m.HandleFunc("GET /api/v1/queue_log", s.authed(roleSupervisor, s.queueLog))
 	m.HandleFunc("GET /api/v1/recordings/{agency}/{file}", s.authed(roleSupervisor, s.recording))
 	m.HandleFunc("POST /api/v1/calls/{id}/coach", s.authed(roleSupervisor, s.coach))
+	m.HandleFunc("POST /api/v1/calls/{id}/transfer", s.authed(roleAgent, s.transfer))
 	m.HandleFunc("GET /api/v1/events", s.authed(roleAgent, s.events))
 
 	m.HandleFunc("POST /api/v1/identity/sessions", s.authed(roleAgent, s.newIdentitySession))

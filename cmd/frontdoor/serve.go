@@ -207,6 +207,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		View: n.sb, Directory: httpDirectory{dir}, CDRs: cdrSource{st}, Identity: dashIdentity(idb),
 		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log, Mount: n.web.Routes(),
 		Audit: supervisorAudit(st), QueueLogPath: n.qlog.Name(), RecordingsDir: n.recordings, Coach: n.sb.Coach,
+		Transfer: func(ctx context.Context, callID, to string) error { return n.sb.Transfer(ctx, callID, to, nil) },
 		Ready: func() error {
 			if n.sb.Draining() {
 				return errors.New("draining: finishing calls in progress, refusing new ones")

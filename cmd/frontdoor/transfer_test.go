@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +69,53 @@ func TestBlindTransferByREFER(t *testing.T) {
 	}
 	if legs[1].Agency != "customs" || legs[1].Agent != "1002" || legs[1].Outcome != "answered" || legs[1].CallID != legs[0].CallID {
 		t.Errorf("second leg %+v", legs[1])
+	}
+}
+
+// The same blind transfer through the API (the softphone's transfer button):
+// another agent may not transfer the call; its own agent may.
+func TestBlindTransferByAPI(t *testing.T) {
+	n := startNode(t, "")
+	ctx := timeout(t, 60*time.Second)
+	tax := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
+	out := dial(t, ctx, n, "126", nil, 1000, "")
+	in, err := tax.NextIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.RTP.WaitTone(ctx, 2000) {
+		t.Fatal("not connected")
+	}
+	customs := n.readyAgent(t, ctx, "1002", func(p *testua.Phone) { p.AutoAnswer = 3000 })
+	callID := in.Req.GetHeader("X-Frontdoor-Call").Value()
+	post := func(who, pw, to string, want int) {
+		t.Helper()
+		res, err := http.Post(n.HTTP+"/api/v1/login", "application/json", strings.NewReader(`{"id":"`+who+`","password":"`+pw+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var login struct{ Token string }
+		json.NewDecoder(res.Body).Decode(&login)
+		res.Body.Close()
+		req, _ := http.NewRequest("POST", n.HTTP+"/api/v1/calls/"+callID+"/transfer", strings.NewReader(`{"to":"`+to+`"}`))
+		req.Header.Set("Authorization", "Bearer "+login.Token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Fatalf("%s transfers to %s: HTTP %d, want %d", who, to, res.StatusCode, want)
+		}
+	}
+	post("1002", "pw1002", "customs", 403) // not 1002's call
+	post("1001", "pw1001", "nowhere", 404)
+	post("1001", "pw1001", "125", 202) // customs by its legacy number
+	if _, err := customs.NextIncoming(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !out.RTP.WaitTone(ctx, 3000) {
+		t.Fatal("caller not connected to customs")
 	}
 }
