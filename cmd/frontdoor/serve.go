@@ -170,6 +170,9 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	}
 	n.recordings = filepath.Join(dataDir, cfg.Recording.Dir)
 	scfg.Recordings, scfg.AnnounceRecording = n.recordings, *cfg.Recording.Announce
+	if err := os.MkdirAll(n.recordings, 0o750); err != nil {
+		return nil, fmt.Errorf("recordings dir: %w", err)
+	}
 	repairRecordings(n.recordings, log)
 	if n.sb, err = calls.New(scfg); err != nil {
 		return nil, err

@@ -137,6 +137,23 @@ func TestWallboardFollowsARealCallInChromium(t *testing.T) {
 	if !out.RTP.WaitTone(ctx, 2000) {
 		t.Fatal("caller never heard the agent")
 	}
+	// The supervisor listens in from the wallboard: its own phone rings into the call.
+	supPhone := newPhone(t, "2001")
+	supPhone.AutoAnswer = 3000
+	if code, err := supPhone.Register(ctx, n.SIP, "pw2001", 300); err != nil || code != 200 {
+		t.Fatalf("register 2001: %d %v", code, err)
+	}
+	if err := chromedp.Do(browser, chromedp.Click(chromedp.CSS(`#calls button[data-coach="listen"]`))); err != nil {
+		t.Fatalf("click Listen: %v", err)
+	}
+	sup, err := supPhone.NextIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sup.RTP.WaitShare(ctx, 1000, 0.2) {
+		t.Fatal("the listening supervisor does not hear the caller")
+	}
+	sup.Dialog.Bye(ctx)
 	out.Hangup(ctx)
 	n.waitCDR(t, ctx, "")
 	err = chromedp.Do(browser,

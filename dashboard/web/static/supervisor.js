@@ -158,9 +158,34 @@
       const talk = cell(tr, "", "num age");
       if (c.answered) talk.dataset.since = c.answered;
       cell(tr, c.agent);
+      const td = cell(tr, "");
+      if (c.state === "connected") {
+        for (const [mode, label] of [["listen", "Listen"], ["whisper", "Whisper"], ["barge", "Barge in"]]) {
+          coachButton(td, c, mode, label);
+        }
+      }
       body.appendChild(tr);
     }
     tick();
+  }
+
+  // Coaching rings the supervisor's own registered phone into the call; the
+  // supervisor hangs up that phone to leave.
+  async function coach(call, mode) {
+    try {
+      await fd.api("POST", "/api/v1/calls/" + encodeURIComponent(call.id) + "/coach", { mode });
+      fd.say(mode + ": your phone is connected to the call with " + (call.agent || "the agent") + ".");
+    } catch (e) { fd.say("Could not " + mode + ": " + e.message); }
+  }
+
+  function coachButton(td, call, mode, label) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.dataset.coach = mode;
+    b.setAttribute("aria-label", label + ": call with " + (call.agent || "agent"));
+    b.addEventListener("click", () => coach(call, mode));
+    td.appendChild(b);
   }
 
   // tick counts the clocks up between updates; it reads no data.
