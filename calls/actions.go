@@ -111,6 +111,7 @@ func (s *Switchboard) callFinished(a routing.Action) {
 	if ok {
 		c.mu.Lock()
 		c.outcome = a.Outcome
+		c.counted = true
 		if a.Queue != "" {
 			c.agency = a.Queue
 		}
@@ -217,7 +218,14 @@ func (s *Switchboard) finish(c *Call) {
 	}
 	c.state = StateEnded
 	cdr := cdrOf(c)
+	// A call that ended before the ACD saw it (hang-up or refusal in the IVR)
+	// still counts: under its agency if a legacy number named one, else "none".
+	uncounted := !c.counted
+	c.counted = true
 	c.mu.Unlock()
+	if uncounted && s.cfg.Metrics != nil {
+		s.cfg.Metrics.CallFinished(cdr.Agency, cdr.Outcome)
+	}
 	c.cancel()
 	s.mu.Lock()
 	delete(s.calls, c.ID)

@@ -63,6 +63,7 @@ type Call struct {
 	// attended transfer); From is that agent's id.
 	consult       bool
 	transferredTo string // set when this call's caller moved to another call
+	counted       bool   // its outcome is in the metrics
 	startedAt     time.Time
 	queuedAt      time.Time
 	answeredAt    time.Time

@@ -6,6 +6,8 @@ set -u
 need=()
 command -v sipp      >/dev/null || need+=(sip-tester)
 command -v baresip   >/dev/null || need+=(baresip)
+command -v svwar     >/dev/null || need+=(sipvicious)
+command -v espeak-ng >/dev/null || need+=(espeak-ng sox)
 command -v promtool  >/dev/null || need+=(prometheus)
 command -v node      >/dev/null || need+=(nodejs npm)
 command -v chromium  >/dev/null || need+=(chromium)

@@ -211,6 +211,10 @@ func TestInvalidChoiceEndsAfterRetries(t *testing.T) {
 	if cdr := n.waitCDR(t, ctx, ""); cdr.Outcome != "rejected" || cdr.Agency != "" {
 		t.Fatalf("CDR %+v", cdr)
 	}
+	// Counted although it never reached an agency.
+	if m := n.scrape(t); !strings.Contains(m, `frontdoor_calls_total{agency="none",outcome="rejected"} 1`) {
+		t.Errorf("IVR-ended call not counted:\n%s", grepLines(m, "calls_total{agency=\"none\""))
+	}
 }
 
 // A caller whose RTP stops is cut off after media.rtp_timeout_seconds.
