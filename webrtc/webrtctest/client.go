@@ -47,23 +47,33 @@ type Msg struct {
 	} `json:"agent,omitempty"`
 }
 
-// Page is one page's socket and, once offered, its PeerConnection.
+// Page is one page's socket and, once offered, its media (Peer).
 type Page struct {
-	ws   *websocket.Conn
-	Tone float64 // Hz sent as the microphone; set before the offer arrives
-	msgs chan Msg
+	ws    *websocket.Conn
+	Tone  float64 // Hz sent as the microphone; set before the offer arrives
+	Watch float64 // Hz whose first arrival the Peer notes (ToneAt)
+	msgs  chan Msg
+	stop  context.CancelFunc
+	*Peer
+}
 
+// Peer is a browser's media: a PeerConnection answering frontdoor's offer,
+// sending a tone as the microphone and keeping what it hears.
+type Peer struct {
 	mu     sync.Mutex
 	pc     *pion.PeerConnection
 	track  *rawTrack
+	tone   float64
+	watch  float64
 	heard  []int16
 	pkts   int
 	notify chan struct{}
-	// FirstAudio is when the first audio packet arrived.
-	FirstAudio time.Time
-	seq        uint16
-	ts         uint32
-	stop       context.CancelFunc
+	// FirstAudio is when the first audio packet arrived; ToneAt when the
+	// first 20 ms frame dominated by the watched frequency did.
+	FirstAudio, ToneAt time.Time
+	connected          chan struct{}
+	seq                uint16
+	ts                 uint32
 }
 
 // Dial opens a page's socket: path is /api/v1/ws/call or /api/v1/ws/agent;
@@ -81,7 +91,7 @@ func Dial(ctx context.Context, base, path, token string) (*Page, error) {
 		}
 		return nil, fmt.Errorf("dial %s: %w", path, err)
 	}
-	p := &Page{ws: ws, msgs: make(chan Msg, 64), notify: make(chan struct{}, 1), seq: uint16(rand.Uint32())}
+	p := &Page{ws: ws, msgs: make(chan Msg, 64)}
 	rctx, cancel := context.WithCancel(context.Background())
 	p.stop = cancel
 	go p.readLoop(rctx)
@@ -92,11 +102,9 @@ func Dial(ctx context.Context, base, path, token string) (*Page, error) {
 func (p *Page) Close() {
 	p.stop()
 	p.ws.CloseNow()
-	p.mu.Lock()
-	if p.pc != nil {
-		p.pc.Close()
+	if p.Peer != nil {
+		p.Peer.Close()
 	}
-	p.mu.Unlock()
 }
 
 // Send writes a message.
@@ -117,7 +125,12 @@ func (p *Page) readLoop(ctx context.Context) {
 			continue
 		}
 		if m.SDP != "" && (m.Type == "offer" || m.Type == "incoming") {
-			if err := p.answer(ctx, m.SDP); err != nil {
+			peer, answer, err := Answer(ctx, m.SDP, p.Tone, p.Watch)
+			if err == nil {
+				p.Peer = peer
+				err = p.Send(ctx, map[string]string{"type": "answer", "sdp": answer})
+			}
+			if err != nil {
 				m = Msg{Type: "error", Error: "client", Detail: err.Error()}
 			}
 		}
@@ -146,8 +159,10 @@ func (p *Page) Next(ctx context.Context, typ string) (Msg, error) {
 	}
 }
 
-// answer sets up the PeerConnection for an offer and sends the answer.
-func (p *Page) answer(ctx context.Context, sdp string) error {
+// Answer makes a Peer for frontdoor's offer; it returns the answer SDP
+// (every candidate in it). The Peer sends tone Hz (0: silence) until ctx ends.
+func Answer(ctx context.Context, sdp string, tone, watch float64) (*Peer, string, error) {
+	p := &Peer{tone: tone, watch: watch, notify: make(chan struct{}, 1), connected: make(chan struct{}), seq: uint16(rand.Uint32())}
 	var s pion.SettingEngine
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	s.SetIncludeLoopbackCandidate(true)
@@ -158,34 +173,49 @@ func (p *Page) answer(ctx context.Context, sdp string) error {
 	api := pion.NewAPI(pion.WithMediaEngine(m), pion.WithSettingEngine(s))
 	pc, err := api.NewPeerConnection(pion.Configuration{})
 	if err != nil {
-		return err
+		return nil, "", err
 	}
+	p.pc = pc
 	track := &rawTrack{}
 	if _, err := pc.AddTrack(track); err != nil {
-		return err
+		pc.Close()
+		return nil, "", err
 	}
 	pc.OnTrack(func(t *pion.TrackRemote, _ *pion.RTPReceiver) { go p.listen(t) })
+	var once sync.Once
+	pc.OnConnectionStateChange(func(s pion.PeerConnectionState) {
+		if s == pion.PeerConnectionStateConnected {
+			once.Do(func() { close(p.connected) })
+		}
+	})
 	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: sdp}); err != nil {
-		return err
+		pc.Close()
+		return nil, "", err
 	}
 	ans, err := pc.CreateAnswer(nil)
 	if err != nil {
-		return err
+		pc.Close()
+		return nil, "", err
 	}
 	gathered := pion.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(ans); err != nil {
-		return err
+		pc.Close()
+		return nil, "", err
 	}
 	<-gathered
-	p.mu.Lock()
-	p.pc, p.track = pc, track
-	p.mu.Unlock()
+	p.track = track
 	go p.speak(ctx, track)
-	return p.Send(ctx, map[string]string{"type": "answer", "sdp": pc.LocalDescription().SDP})
+	return p, pc.LocalDescription().SDP, nil
 }
 
-func (p *Page) speak(ctx context.Context, track *rawTrack) {
-	gen := tones.NewGenerator(p.Tone, 8000)
+// Connected is closed once ICE and DTLS are up.
+func (p *Peer) Connected() <-chan struct{} { return p.connected }
+
+// Close ends the media.
+func (p *Peer) Close() { p.pc.Close() }
+
+func (p *Peer) speak(ctx context.Context, track *rawTrack) {
+	gen := tones.NewGenerator(p.tone, 8000)
 	frame := make([]int16, 160)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -195,14 +225,14 @@ func (p *Page) speak(ctx context.Context, track *rawTrack) {
 			return
 		case <-tick.C:
 		}
-		if p.Tone > 0 {
+		if p.tone > 0 {
 			gen.Fill(frame)
 		}
 		p.write(track, 0, false, g711.EncodeULaw(make([]byte, 0, 160), frame), 160)
 	}
 }
 
-func (p *Page) write(track *rawTrack, pt uint8, marker bool, payload []byte, advance uint32) {
+func (p *Peer) write(track *rawTrack, pt uint8, marker bool, payload []byte, advance uint32) {
 	p.mu.Lock()
 	pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, Marker: marker, SequenceNumber: p.seq, Timestamp: p.ts}, Payload: payload}
 	p.seq++
@@ -212,7 +242,7 @@ func (p *Page) write(track *rawTrack, pt uint8, marker bool, payload []byte, adv
 }
 
 // PressKey sends a key as RFC 4733 events, as RTCDTMFSender does.
-func (p *Page) PressKey(k rune) error {
+func (p *Peer) PressKey(k rune) error {
 	p.mu.Lock()
 	track, start := p.track, p.ts
 	p.mu.Unlock()
@@ -234,7 +264,7 @@ func (p *Page) PressKey(k rune) error {
 	return nil
 }
 
-func (p *Page) listen(t *pion.TrackRemote) {
+func (p *Peer) listen(t *pion.TrackRemote) {
 	pcm := make([]int16, 0, 160)
 	for {
 		pkt, _, err := t.ReadRTP()
@@ -248,6 +278,9 @@ func (p *Page) listen(t *pion.TrackRemote) {
 		p.mu.Lock()
 		if p.pkts == 0 {
 			p.FirstAudio = time.Now()
+		}
+		if p.watch > 0 && p.ToneAt.IsZero() && tones.Dominates(pcm, p.watch) {
+			p.ToneAt = time.Now()
 		}
 		p.pkts++
 		p.heard = append(p.heard, pcm...)
@@ -263,7 +296,7 @@ func (p *Page) listen(t *pion.TrackRemote) {
 }
 
 // Packets is how many audio packets arrived.
-func (p *Page) Packets() int {
+func (p *Peer) Packets() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.pkts
@@ -271,7 +304,7 @@ func (p *Page) Packets() int {
 
 // WaitTone waits, packet by packet, until the last 200 ms of audio are
 // dominated by freq (0: any audio at all) or ctx ends.
-func (p *Page) WaitTone(ctx context.Context, freq float64) bool {
+func (p *Peer) WaitTone(ctx context.Context, freq float64) bool {
 	for {
 		p.mu.Lock()
 		ok := len(p.heard) >= 1600 && (freq == 0 || tones.Dominates(p.heard[len(p.heard)-1600:], freq))
@@ -329,4 +362,22 @@ func (t *rawTrack) WriteRTP(p *rtp.Packet) {
 // SendRaw writes text as it is (for malformed-message tests).
 func (p *Page) SendRaw(ctx context.Context, text string) error {
 	return p.ws.Write(ctx, websocket.MessageText, []byte(text))
+}
+
+// Heard returns when the first audio and the first frame of the watched
+// tone arrived, waiting packet by packet until both have (or ctx ends).
+func (p *Peer) Heard(ctx context.Context) (firstAudio, tone time.Time, ok bool) {
+	for {
+		p.mu.Lock()
+		firstAudio, tone = p.FirstAudio, p.ToneAt
+		p.mu.Unlock()
+		if !firstAudio.IsZero() && (p.watch == 0 || !tone.IsZero()) {
+			return firstAudio, tone, true
+		}
+		select {
+		case <-ctx.Done():
+			return firstAudio, tone, false
+		case <-p.notify:
+		}
+	}
 }
