@@ -66,6 +66,7 @@ type Peer struct {
 	tone   float64
 	watch  float64
 	heard  []int16
+	hdrs   []rtp.Header // the first audio headers received (up to 2000)
 	pkts   int
 	notify chan struct{}
 	// FirstAudio is when the first audio packet arrived; ToneAt when the
@@ -276,6 +277,9 @@ func (p *Peer) listen(t *pion.TrackRemote) {
 		}
 		pcm = g711.DecodeULaw(pcm[:0], pkt.Payload)
 		p.mu.Lock()
+		if len(p.hdrs) < 2000 {
+			p.hdrs = append(p.hdrs, pkt.Header)
+		}
 		if p.pkts == 0 {
 			p.FirstAudio = time.Now()
 		}
@@ -377,6 +381,27 @@ func (p *Peer) Heard(ctx context.Context) (firstAudio, tone time.Time, ok bool) 
 		select {
 		case <-ctx.Done():
 			return firstAudio, tone, false
+		case <-p.notify:
+		}
+	}
+}
+
+// Headers returns the RTP headers of the audio received so far (the first 2000).
+func (p *Peer) Headers() []rtp.Header {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]rtp.Header(nil), p.hdrs...)
+}
+
+// WaitPackets waits until n audio packets have arrived or ctx ends.
+func (p *Peer) WaitPackets(ctx context.Context, n int) bool {
+	for {
+		if p.Packets() >= n {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
 		case <-p.notify:
 		}
 	}
