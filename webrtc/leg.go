@@ -33,6 +33,8 @@ type Leg struct {
 	dtmfPT atomic.Int32 // negotiated telephone-event PT; -1 none
 	held   atomic.Bool
 	tx     outStream
+	// writeOut is sendOut, bound once.
+	writeOut func(*rtp.Packet) error
 
 	holdMu   sync.Mutex
 	holdStop context.CancelFunc
@@ -63,6 +65,7 @@ func newLeg(api *pion.API, log *slog.Logger, stats *media.Stats) (*Leg, error) {
 	l := &Leg{pc: pc, track: track, log: log, stats: stats, connected: make(chan struct{}), done: make(chan struct{})}
 	l.dtmfPT.Store(-1)
 	l.tx.init()
+	l.writeOut = l.sendOut
 	pc.OnTrack(func(remote *pion.TrackRemote, _ *pion.RTPReceiver) {
 		if remote.Kind() == pion.RTPCodecTypeAudio {
 			go l.readLoop(remote)
@@ -167,15 +170,18 @@ func (l *Leg) WriteRTP(p *rtp.Packet) error {
 	if l.held.Load() {
 		return nil
 	}
-	return l.tx.send(p, func(out *rtp.Packet) error {
-		if err := l.track.WriteRTP(out); err != nil {
-			return fmt.Errorf("webrtc: send rtp: %w", err)
-		}
-		if l.stats != nil {
-			l.stats.TxPackets.Add(1)
-		}
-		return nil
-	})
+	return l.tx.send(p, l.writeOut)
+}
+
+// sendOut sends one packet of our stream.
+func (l *Leg) sendOut(out *rtp.Packet) error {
+	if err := l.track.WriteRTP(out); err != nil {
+		return fmt.Errorf("webrtc: send rtp: %w", err)
+	}
+	if l.stats != nil {
+		l.stats.TxPackets.Add(1)
+	}
+	return nil
 }
 
 // readLoop hands the browser's audio to the sink and its key presses
