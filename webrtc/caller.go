@@ -16,6 +16,10 @@ import (
 // connectTimeout bounds ICE and DTLS set-up of a browser leg.
 const connectTimeout = 15 * time.Second
 
+// maxVerifies bounds the verification sessions one page may open: each
+// holds a nonce in the identity service for its lifetime.
+const maxVerifies = 5
+
 // callerSession is one citizen's page: at most one digital-ID check and one
 // call at a time.
 type callerSession struct {
@@ -25,6 +29,7 @@ type callerSession struct {
 	mu           sync.Mutex
 	claims       map[string]string // verified before the call
 	verifyCancel context.CancelFunc
+	verifies     int // sessions opened by this page
 	leg          *Leg
 }
 
@@ -96,6 +101,12 @@ func (cs *callerSession) verify() {
 		cs.so.sendError("in_call", "verify before calling")
 		return
 	}
+	if cs.verifies >= maxVerifies {
+		cs.mu.Unlock()
+		cs.so.sendError("too_many_verifications", "reload the page to try again")
+		return
+	}
+	cs.verifies++
 	if cs.verifyCancel != nil {
 		cs.verifyCancel() // a new code replaces the old one
 	}

@@ -64,7 +64,10 @@ type Config struct {
 	// "hold"); nil: a held caller hears silence.
 	HoldMusic func(ctx context.Context, ep media.Endpoint) error
 	Stats     *media.Stats // shared RTP counters; may be nil
-	Logger    *slog.Logger
+	// MaxSockets bounds the signalling sockets open at once (both pages);
+	// beyond it a page gets 503. Default 2000.
+	MaxSockets int
+	Logger     *slog.Logger
 }
 
 // Server is the browser edge: the signalling sockets of both pages and the
@@ -91,6 +94,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Grace <= 0 {
 		cfg.Grace = 10 * time.Second
+	}
+	if cfg.MaxSockets <= 0 {
+		cfg.MaxSockets = 2000
 	}
 	api, err := newAPI(cfg.Peer)
 	if err != nil {
@@ -141,11 +147,12 @@ type socket struct {
 // accept upgrades the request and registers the socket for Close.
 func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*socket, func(), error) {
 	s.mu.Lock()
-	closed := s.closed
+	closed, full := s.closed, len(s.sockets) >= s.cfg.MaxSockets
 	s.mu.Unlock()
-	if closed {
-		http.Error(w, `{"error":"shutting_down","detail":"the server is shutting down"}`, http.StatusServiceUnavailable)
-		return nil, nil, errors.New("shutting down")
+	if closed || full {
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "overloaded", "too many pages connected; please try again shortly")
+		return nil, nil, errors.New("no room for another socket")
 	}
 	c, err := websocket.Accept(w, r, nil) // same-origin pages only
 	if err != nil {

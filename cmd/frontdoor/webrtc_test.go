@@ -250,3 +250,33 @@ func TestSoftphoneRejectIsRONA(t *testing.T) {
 		t.Fatalf("after a reject the agent is not ready for %q, want rona", a.Reason)
 	}
 }
+
+// The caller page's digital-ID check: each verify opens a session whose
+// code a wallet can look up; a page may open five, the sixth is refused.
+func TestWebVerificationSessions(t *testing.T) {
+	n := startNode(t, identityConfig(t, "offer"))
+	ctx := timeout(t, 30*time.Second)
+	page, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/call", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer page.Close()
+	if _, err := page.Next(ctx, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		page.Send(ctx, map[string]string{"type": "verify"})
+		v, err := page.Next(ctx, "verification")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sess struct{ ID, Nonce string }
+		if code := n.api(t, "GET", "/api/v1/identity/codes/"+v.Code, nil, &sess); code != 200 || sess.Nonce == "" {
+			t.Fatalf("code %q shown on the page: HTTP %d %+v", v.Code, code, sess)
+		}
+	}
+	page.Send(ctx, map[string]string{"type": "verify"})
+	if m, _ := page.Next(ctx, "error"); m.Error != "too_many_verifications" {
+		t.Fatalf("sixth verify: %+v", m)
+	}
+}
