@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -278,5 +279,54 @@ func TestWebVerificationSessions(t *testing.T) {
 	page.Send(ctx, map[string]string{"type": "verify"})
 	if m, _ := page.Next(ctx, "error"); m.Error != "too_many_verifications" {
 		t.Fatalf("sixth verify: %+v", m)
+	}
+}
+
+// The softphone's page drops mid-call (network, crash): the caller is hung
+// up rather than left talking to nobody, and the page that comes back finds
+// its agent in wrap-up with the time it ends, for the countdown.
+func TestSoftphoneDropEndsCallThenWrapup(t *testing.T) {
+	rtpBase += 100
+	yaml := strings.Replace(fmt.Sprintf(testConfig, freeSIPPort(t), rtpBase, rtpBase+99),
+		`numbers: ["126"], queue: { ring_timeout_seconds: 3, wrapup_seconds: 0 }`,
+		`numbers: ["126"], queue: { ring_timeout_seconds: 3, wrapup_seconds: 30 }`, 1)
+	n := startNode(t, yaml)
+	ctx := timeout(t, 30*time.Second)
+	page := n.softphone(t, ctx, "1001", 2000)
+	out := dial(t, ctx, n, "126", nil, 1000, "")
+	inc, err := page.Next(ctx, "incoming")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Send(ctx, map[string]string{"type": "accept", "call_id": inc.CallID})
+	if !out.RTP.WaitTone(ctx, 2000) {
+		t.Fatal("not connected")
+	}
+	page.Close() // the line drops
+	select {
+	case <-out.Done():
+	case <-ctx.Done():
+		t.Fatal("the caller was left on a call with a dropped softphone")
+	}
+	back, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/agent", n.login(t, "1001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	for {
+		m, err := back.Next(ctx, "agent")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Agent.State != "wrap_up" {
+			continue
+		}
+		if m.WrapupEndsAt == nil || m.WrapupEndsAt.Sub(m.Agent.Since) != 30*time.Second {
+			t.Fatalf("wrap-up since %v ends %v, want 30 s later", m.Agent.Since, m.WrapupEndsAt)
+		}
+		break
+	}
+	if cdr := n.waitCDR(t, ctx, inc.CallID); cdr.Outcome != "answered" || cdr.Agent != "1001" {
+		t.Fatalf("CDR %+v", cdr)
 	}
 }

@@ -44,7 +44,9 @@ type Msg struct {
 	Waited   *float64          `json:"waited_seconds,omitempty"`
 	Agent    *struct {
 		ID, State, Reason string
+		Since             time.Time
 	} `json:"agent,omitempty"`
+	WrapupEndsAt *time.Time `json:"wrapup_ends_at,omitempty"`
 }
 
 // Page is one page's socket and, once offered, its media (Peer).
