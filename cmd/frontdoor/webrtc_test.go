@@ -330,3 +330,38 @@ func TestSoftphoneDropEndsCallThenWrapup(t *testing.T) {
 		t.Fatalf("CDR %+v", cdr)
 	}
 }
+
+// Web callers waiting in a queue see their position, and it moves up when
+// someone ahead leaves.
+func TestWebCallerSeesQueuePosition(t *testing.T) {
+	n := startNode(t, "")
+	ctx := timeout(t, 30*time.Second)
+	queued := func(p *webrtctest.Page, position int) {
+		t.Helper()
+		for {
+			m, err := p.Next(ctx, "call")
+			if err != nil {
+				t.Fatalf("waiting for position %d: %v", position, err)
+			}
+			if m.State == "queued" && m.Position == position && m.Agency == "customs" {
+				return
+			}
+		}
+	}
+	var pages []*webrtctest.Page
+	for i := 1; i <= 2; i++ { // nobody staffs customs
+		p, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/call", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		p.Send(ctx, map[string]string{"type": "call", "agency": "customs"})
+		queued(p, i)
+		pages = append(pages, p)
+	}
+	pages[0].Send(ctx, map[string]string{"type": "hangup"})
+	if m, err := pages[0].Next(ctx, "ended"); err != nil || m.Reason != "abandoned" {
+		t.Fatalf("first caller's end %+v: %v", m, err)
+	}
+	queued(pages[1], 1)
+}
