@@ -76,6 +76,8 @@ func (c *Call) to(s State) error {
 	for _, next := range callTransitions[c.state] {
 		if next == s {
 			c.state = s
+			// Live views (wallboard, web caller) follow every change.
+			c.sb.events.publish(Event{Type: "call", Data: c.statusLocked()})
 			return nil
 		}
 	}
@@ -94,6 +96,11 @@ func (c *Call) setState(s State) {
 func (c *Call) Status() CallStatus {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.statusLocked()
+}
+
+// statusLocked is Status for callers holding c.mu.
+func (c *Call) statusLocked() CallStatus {
 	st := CallStatus{ID: c.ID, Number: c.Number, From: c.From, Agency: c.agency, State: string(c.state),
 		Agent: c.agent, StartedAt: c.startedAt, Verified: c.identity != nil, Identity: c.identity}
 	if !c.queuedAt.IsZero() {
