@@ -8,26 +8,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/frontdoor-project/frontdoor/store"
 )
 
-// CDR is one finished call as the API shows it (mirrors store.CDR).
-type CDR struct {
-	CallID      string            `json:"call_id"`
-	StartedAt   time.Time         `json:"started_at"`
-	AnsweredAt  *time.Time        `json:"answered_at"`
-	EndedAt     time.Time         `json:"ended_at"`
-	Number      string            `json:"number"`
-	Agency      string            `json:"agency"`
-	Agent       string            `json:"agent"`
-	Outcome     string            `json:"outcome"`
-	WaitSeconds float64           `json:"wait_seconds"`
-	TalkSeconds float64           `json:"talk_seconds"`
-	Identity    map[string]string `json:"identity"` // nil: unverified
-	// TransferredTo: this leg ended in a blind transfer to that agency.
-	TransferredTo string `json:"transferred_to,omitempty"`
-	// Recording names the leg's recording (GET /api/v1/recordings/{agency}/{file}).
-	Recording string `json:"recording,omitempty"`
-}
+// CDR is one finished call as the API shows it: the store's record, whose JSON
+// names are the contract's.
+type CDR = store.CDR
 
 // cdrColumns is the contract's column order.
 var cdrColumns = []string{"call_id", "started_at", "answered_at", "ended_at", "number", "agency",

@@ -170,20 +170,6 @@ func (b *identityBridge) Present(ctx context.Context, id string, body []byte, _ 
 	return c, nil
 }
 
-// cdrSource serves stored CDRs to the API.
-type cdrSource struct{ st store.Store }
-
-func (c cdrSource) CDRs(ctx context.Context, since time.Time) ([]dashboard.CDR, error) {
-	list, err := c.st.CDRs(ctx, since)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]dashboard.CDR, len(list))
-	for i, r := range list {
-		out[i] = dashboard.CDR(r)
-	}
-	return out, nil
-}
 
 // metricsSnapshot feeds the scrape-time gauges.
 func (n *Node) metricsSnapshot() metrics.Snapshot {

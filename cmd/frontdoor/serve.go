@@ -207,7 +207,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	citizens.set(n.edge)
 
 	dash, err = dashboard.New(dashboard.Config{
-		View: n.sb, Directory: httpDirectory{dir}, CDRs: cdrSource{st}, Identity: dashIdentity(idb),
+		View: n.sb, Directory: httpDirectory{dir}, CDRs: st, Identity: dashIdentity(idb),
 		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log, Mount: n.web.Routes(),
 		Audit: supervisorAudit(st), QueueLogPath: n.qlog.Name(), RecordingsDir: n.recordings, Coach: n.sb.Coach,
 		Transfer: func(ctx context.Context, callID, to string) error { return n.sb.Transfer(ctx, callID, to, nil) },
