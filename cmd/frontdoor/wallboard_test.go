@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,38 +11,16 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/frontdoor-project/frontdoor/internal/browsertest"
 	"github.com/frontdoor-project/frontdoor/internal/netns"
 )
 
-// chromium starts headless Debian Chromium for a page test, or skips (fails
-// under CI=true). Call it only inside netns.Isolate.
 func chromium(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium not found (Debian package chromium) and CI=true")
-		}
-		t.Skip("SKIP: needs chromium")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.WindowSize(1600, 1400), chromedp.Flag("proxy-server", "direct://"),
-		chromedp.Flag("proxy-bypass-list", "*"), chromedp.Flag("no-first-run", true))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	// The deadline only keeps a wedged browser from hanging the test run.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
+	return browsertest.Chromium(t, chromedp.WindowSize(1600, 1400))
 }
 
 // until waits for a page expression to be true; the page changes on events.
-func until(expr string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(0))(ctx, t)
-		return err
-	})
-}
+func until(expr string) chromedp.Action[chromedp.Void] { return browsertest.Until(expr) }
 
 func signInAs(base, id string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,39 +14,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/frontdoor-project/frontdoor/identity/wallet"
+	"github.com/frontdoor-project/frontdoor/internal/browsertest"
 	"github.com/frontdoor-project/frontdoor/internal/netns"
 	"github.com/frontdoor-project/frontdoor/internal/testua"
 )
 
-// chromium starts headless Debian Chromium with a fake microphone, or skips
-// (fails under CI=true). Call it only inside netns.Isolate.
+// chromiumWithMic starts Chromium for calling pages. Call it only inside netns.Isolate.
 func chromiumWithMic(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium not found (Debian package chromium) and CI=true")
-		}
-		t.Skip("SKIP: needs chromium")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(900, 1000),
-		chromedp.Flag("proxy-server", "direct://"), chromedp.Flag("proxy-bypass-list", "*"),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("allow-loopback-in-peer-connection", true),
-		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
-		chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	// The deadline only keeps a wedged browser from hanging the test run.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
+	return browsertest.Chromium(t, append(browsertest.Mic, chromedp.WindowSize(900, 1000))...)
 }
 
 // tab opens a page in a new tab whose microphone is a sine of freq Hz
@@ -100,12 +74,7 @@ func tab(t *testing.T, browser context.Context, freq float64) context.Context {
 }
 
 // poll waits until a page expression is true; pages change on events.
-func poll(expr string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(0))(ctx, t)
-		return err
-	})
-}
+func poll(expr string) chromedp.Action[chromedp.Void] { return browsertest.Until(expr) }
 
 // hearing is true once the page's call receives the far end's audio.
 const hearing = `window.__hearing === true`
