@@ -56,16 +56,7 @@ func (s *Switchboard) CompleteTransfer(ctx context.Context, x, y string, beforeR
 	if stateY != StateConnected {
 		return fmt.Errorf("%w: consult call %s is not answered yet", ErrNotConnected, y)
 	}
-	done := make(chan error, 1)
-	cx.post(callEvent{kind: evSplice, peer: cy, done: done, then: beforeRelease})
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(5 * time.Second):
-		return errorf("call %s did not take the transfer", x)
-	}
+	return cx.ask(ctx, callEvent{kind: evSplice, peer: cy, then: beforeRelease})
 }
 
 // splice runs on X's goroutine inside talk: it hands the caller's leg to Y and

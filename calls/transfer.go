@@ -42,15 +42,22 @@ func (s *Switchboard) Transfer(ctx context.Context, callID, target string, befor
 	if !ok {
 		return errorf("no call %s in progress", callID)
 	}
-	done := make(chan error, 1)
-	c.post(callEvent{kind: evTransfer, target: agency, done: done, then: beforeRelease})
+	return c.ask(ctx, callEvent{kind: evTransfer, target: agency, then: beforeRelease})
+}
+
+// ask hands an event to the call's goroutine and waits for its answer: the call
+// is busy with its own life (prompts, bridging), so a request waits its turn,
+// but never for long.
+func (c *Call) ask(ctx context.Context, ev callEvent) error {
+	ev.done = make(chan error, 1)
+	c.post(ev)
 	select {
-	case err := <-done:
+	case err := <-ev.done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-time.After(5 * time.Second):
-		return errorf("call %s did not take the transfer", callID)
+		return errorf("call %s did not take the request", c.ID)
 	}
 }
 

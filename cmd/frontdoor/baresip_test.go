@@ -24,28 +24,7 @@ func TestBaresipAgentAnswers(t *testing.T) {
 	ctx := timeout(t, 60*time.Second)
 	dir := t.TempDir()
 	port := freeUDPPort(t)
-	conf := fmt.Sprintf(`poll_method epoll
-sip_listen 127.0.0.1:%d
-audio_source ausine,2000
-ausrc_srate 48000
-ausrc_channels 2
-audio_player aufile,/dev/null
-audio_alert aufile,/dev/null
-module_path /usr/lib/baresip/modules
-module g711.so
-module ausine.so
-module aufile.so
-module sndfile.so
-module_app account.so
-snd_path %s
-`, port, dir)
-	account := fmt.Sprintf("<sip:1001@%s>;auth_pass=pw1001;answermode=auto;regint=300;audio_codecs=PCMU\n", n.SIP)
-	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "accounts"), []byte(account), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeBaresip(t, dir, port, n.SIP, "module sndfile.so\nsnd_path "+dir+"\n")
 	// -n 127.0.0.1: baresip must use loopback only (it would pick the machine's address).
 	phone := startPeer(t, ctx, dir, "baresip", "-f", dir, "-n", "127.0.0.1")
 	n.waitAgent(t, ctx, "1001", "not_ready")
@@ -94,25 +73,7 @@ func TestBaresipAgentTransfersByREFER(t *testing.T) {
 	ctx := timeout(t, 60*time.Second)
 	dir := t.TempDir()
 	port, ctrl := freeUDPPort(t), freeTCPPort(t)
-	conf := fmt.Sprintf(`poll_method epoll
-sip_listen 127.0.0.1:%d
-audio_source ausine,2000
-ausrc_srate 48000
-ausrc_channels 2
-audio_player aufile,/dev/null
-audio_alert aufile,/dev/null
-module_path /usr/lib/baresip/modules
-module g711.so
-module ausine.so
-module aufile.so
-module_app account.so
-module_app menu.so
-module_app ctrl_tcp.so
-ctrl_tcp_listen 127.0.0.1:%d
-`, port, ctrl)
-	account := fmt.Sprintf("<sip:1001@%s>;auth_pass=pw1001;answermode=auto;regint=300;audio_codecs=PCMU\n", n.SIP)
-	os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644)
-	os.WriteFile(filepath.Join(dir, "accounts"), []byte(account), 0o644)
+	writeBaresip(t, dir, port, n.SIP, fmt.Sprintf("module_app menu.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:%d\n", ctrl))
 	phone := startPeer(t, ctx, dir, "baresip", "-f", dir, "-n", "127.0.0.1")
 	n.waitAgent(t, ctx, "1001", "not_ready")
 	n.setReady(t, "1001")
@@ -149,4 +110,30 @@ func freeTCPPort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// writeBaresip writes a baresip config for agent 1001 of the node at sipAddr:
+// loopback only, auto-answer, G.711, a 2 kHz sine as the microphone; extra adds
+// modules and settings.
+func writeBaresip(t *testing.T, dir string, port int, sipAddr, extra string) {
+	t.Helper()
+	conf := fmt.Sprintf(`poll_method epoll
+sip_listen 127.0.0.1:%d
+audio_source ausine,2000
+ausrc_srate 48000
+ausrc_channels 2
+audio_player aufile,/dev/null
+audio_alert aufile,/dev/null
+module_path /usr/lib/baresip/modules
+module g711.so
+module ausine.so
+module aufile.so
+module_app account.so
+%s`, port, extra)
+	account := fmt.Sprintf("<sip:1001@%s>;auth_pass=pw1001;answermode=auto;regint=300;audio_codecs=PCMU\n", sipAddr)
+	for name, text := range map[string]string{"config": conf, "accounts": account} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
