@@ -13,6 +13,7 @@ import (
 
 	"github.com/frontdoor-project/frontdoor/internal/browsertest"
 	"github.com/frontdoor-project/frontdoor/internal/netns"
+	"github.com/frontdoor-project/frontdoor/internal/testua"
 )
 
 func chromium(t *testing.T) context.Context {
@@ -171,4 +172,55 @@ func TestWallboardFollowsARealCallInChromium(t *testing.T) {
 		t.Errorf("agent forcing another agent's state: %q %v", refusal, err)
 	}
 	n.waitAgent(t, ctx, "1001", "logged_out")
+}
+
+// An agent on a desk phone transfers its call from the agent page: it picks
+// customs and clicks Transfer; the customs agent's phone rings with where the
+// call came from, and the caller reaches it.
+func TestAgentPageTransfersACallInChromium(t *testing.T) {
+	if !netns.Isolate(t) {
+		return
+	}
+	browser := chromium(t)
+	n := startNode(t, "")
+	ctx := timeout(t, 90*time.Second)
+	tax := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
+	customs := n.readyAgent(t, ctx, "1002", func(p *testua.Phone) { p.AutoAnswer = 3000 })
+	err := chromedp.Do(browser,
+		chromedp.Navigate(n.HTTP+"/agent"),
+		chromedp.WaitVisible(chromedp.ID("login-id")),
+		chromedp.SendKeys(chromedp.ID("login-id"), "1001"),
+		chromedp.SendKeys(chromedp.ID("login-password"), "pw1001"),
+		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)),
+		until(`document.querySelectorAll("#transfer-to option").length === 3`))
+	if err != nil {
+		t.Fatalf("agent signs in: %v", err)
+	}
+	out := dial(t, ctx, n, "126", nil, 1000, "")
+	if _, err := tax.NextIncoming(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !out.RTP.WaitTone(ctx, 2000) {
+		t.Fatal("not connected to 1001")
+	}
+	err = chromedp.Do(browser,
+		until(`!document.querySelector("#transfer").hidden`),
+		chromedp.SetValue(chromedp.ID("transfer-to"), "customs"),
+		chromedp.Click(chromedp.ID("transfer-go")))
+	if err != nil {
+		t.Fatalf("transfer from the page: %v", err)
+	}
+	in, err := customs.NextIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Req.GetHeader("X-Frontdoor-Transferred-From"); got == nil || got.Value() != "tax/1001" {
+		t.Errorf("X-Frontdoor-Transferred-From = %v", got)
+	}
+	if !out.RTP.WaitTone(ctx, 3000) {
+		t.Fatal("caller not connected to customs")
+	}
+	if err := chromedp.Do(browser, until(`document.querySelector("#transfer").hidden`)); err != nil {
+		t.Fatalf("transfer control still shown: %v", err)
+	}
 }

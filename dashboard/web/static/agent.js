@@ -29,6 +29,7 @@
     const box = $("#call");
     box.replaceChildren();
     $("#verify").hidden = !c || c.verified;
+    $("#transfer").hidden = !c || c.state !== "connected";
     if (!c) {
       const p = document.createElement("p");
       p.textContent = "No call.";
@@ -252,9 +253,35 @@
   $("#hold").addEventListener("click", () => sock.send({ type: "hold", on: !held }));
   phone.keypad($("#keypad"), (k) => { if (media) media.key(k); }, () => talking !== null);
 
+  // Blind transfer: the caller goes to the chosen agency's queue with transfer
+  // priority, keeping their verified identity; this agent's part of the call ends.
+  async function loadAgencies() {
+    try {
+      const queues = await fd.api("GET", "/api/v1/queues");
+      const sel = $("#transfer-to");
+      sel.replaceChildren();
+      for (const q of queues) {
+        const o = document.createElement("option");
+        o.value = q.agency;
+        o.textContent = q.name || q.agency;
+        sel.appendChild(o);
+      }
+    } catch (e) { fd.say("Could not load the agencies: " + e.message); }
+  }
+  $("#transfer-go").addEventListener("click", async () => {
+    if (!myCall) return;
+    const to = $("#transfer-to").value;
+    try {
+      await fd.api("POST", "/api/v1/calls/" + encodeURIComponent(myCall.call_id) + "/transfer", { to });
+      fd.say("Transferred to " + $("#transfer-to").selectedOptions[0].textContent + ".");
+      scheduleRefresh();
+    } catch (e) { fd.say("Could not transfer: " + e.message); }
+  });
+
   fd.start({
     signedIn(who) {
       me = who;
+      loadAgencies();
       fd.stream((s) => show(s.agents, s.calls), scheduleRefresh);
       if (sessionStorage.getItem(PHONE) === "on") phoneOn();
     },
