@@ -170,7 +170,6 @@ func (b *identityBridge) Present(ctx context.Context, id string, body []byte, _ 
 	return c, nil
 }
 
-
 // metricsSnapshot feeds the scrape-time gauges.
 func (n *Node) metricsSnapshot() metrics.Snapshot {
 	qs := n.sb.Queues()
