@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/frontdoor-project/frontdoor/agents"
 	"github.com/frontdoor-project/frontdoor/routing"
@@ -142,3 +143,22 @@ func (s *Switchboard) Calls() []CallStatus {
 var _ View = (*Switchboard)(nil)
 
 var _ = errors.New
+
+// QueuePosition is a waiting call's place in its queue (1 = next) and the ACD's
+// estimated wait, the same the IVR announces (known is false while nobody works
+// the queue). ok is false when the call is not waiting. A call ringing an agent
+// is next: position 1.
+func (s *Switchboard) QueuePosition(callID string) (pos int, ewt time.Duration, known, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs, found := s.eng.Call(callID)
+	switch {
+	case !found:
+		return 0, 0, false, false
+	case cs.State == "ringing":
+		return 1, 0, true, true
+	case cs.State != "queued":
+		return 0, 0, false, false
+	}
+	return cs.Position, cs.EWT, cs.EWTKnown, true
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"sync"
 	"time"
 
@@ -219,15 +218,10 @@ func (cs *callerSession) follow(id string, leg *Leg) {
 	}
 	report()
 	legDone := leg.Done()
-	// The switchboard publishes a call's arrival and queueing but not each
-	// later change (ringing, connected), so the page is also refreshed on
-	// every event and once a second.
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
+	// Every call's state change is an event, so the position is re-read on
+	// events only: it moves when a call ahead is offered or leaves.
 	for {
 		select {
-		case <-tick.C:
-			report()
 		case ev, ok := <-events:
 			if !ok {
 				return
@@ -256,17 +250,16 @@ func (cs *callerSession) callEnded(leg *Leg, outcome string) {
 	cs.so.send(msg{Type: tEnded, Reason: outcome})
 }
 
-// callStatus is the page's view of a call in progress. The position counts
-// the calls queued ahead in the same agency; the estimated wait is that
-// many times the agency's average answer time today spread over its staffed
-// agents (the engine's own EWT, which the IVR speaks, is not published).
+// callStatus is the page's view of a call in progress: its state, and while it
+// waits its place in the queue and the ACD's estimated wait, the same figures
+// the IVR announces.
 func (s *Server) callStatus(id string) (msg, bool) {
 	sb := s.cfg.Switchboard
-	all := sb.Calls()
 	var me *calls.CallStatus
-	for i := range all {
-		if all[i].ID == id {
-			me = &all[i]
+	for _, c := range sb.Calls() {
+		if c.ID == id {
+			me = &c
+			break
 		}
 	}
 	if me == nil {
@@ -276,27 +269,11 @@ func (s *Server) callStatus(id string) (msg, bool) {
 	if a, ok := s.agencies[me.Agency]; ok {
 		m.AgencyName = a.Name
 	}
-	if me.State != "queued" && me.State != "ringing" || me.QueuedAt == nil {
-		return m, true
-	}
-	var ahead []calls.CallStatus
-	for _, c := range all {
-		if c.Agency == me.Agency && (c.State == "queued" || c.State == "ringing") && c.QueuedAt != nil {
-			ahead = append(ahead, c)
+	if pos, ewt, known, ok := sb.QueuePosition(id); ok {
+		m.Position = pos
+		if known {
+			m.EWT = ptr(ewt.Seconds())
 		}
-	}
-	sort.Slice(ahead, func(i, j int) bool { return ahead[i].QueuedAt.Before(*ahead[j].QueuedAt) })
-	for i, c := range ahead {
-		if c.ID == id {
-			m.Position = i + 1
-		}
-	}
-	for _, q := range sb.Queues() {
-		if q.Agency != me.Agency || q.ASASeconds <= 0 {
-			continue
-		}
-		staffed := q.Agents["ready"] + q.Agents["ringing"] + q.Agents["busy"] + q.Agents["wrap_up"]
-		m.EWT = ptr(q.ASASeconds * float64(m.Position) / float64(max(staffed, 1)))
 	}
 	return m, true
 }

@@ -25,6 +25,8 @@ type Switchboard interface {
 	Start(id string, in calls.Inbound) *calls.Call
 	AgentOnline(agentID string)
 	AgentOffline(agentID string)
+	// QueuePosition is a waiting call's place and the ACD's estimated wait.
+	QueuePosition(callID string) (pos int, ewt time.Duration, known, ok bool)
 }
 
 // Identity opens digital-ID sessions for the caller page and waits for the
