@@ -124,15 +124,7 @@ func (s *Switchboard) callFinished(a routing.Action) {
 }
 
 func (s *Switchboard) agentStateChanged(a routing.Action) {
-	rec := store.AgentRecord{ID: a.AgentID, State: string(a.State), Reason: a.Reason, Since: s.now()}
-	// Persist off the lock: bbolt fsyncs. Order per agent is kept by the
-	// engine's Since; a late write of an older state is harmless because the
-	// state is rebuilt from registrations on restart and only ready/not_ready matters.
-	go func() {
-		if err := s.cfg.Store.PutAgent(context.Background(), rec); err != nil {
-			s.log.Error("store agent state", "agent", a.AgentID, "err", err)
-		}
-	}()
+	s.agents.save(store.AgentRecord{ID: a.AgentID, State: string(a.State), Reason: a.Reason, Since: s.now()})
 	s.publish("agent", s.agentStatus(a.AgentID))
 }
 

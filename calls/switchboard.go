@@ -85,6 +85,7 @@ type Switchboard struct {
 	closed bool
 
 	events  *hub
+	agents  *agentSaver
 	wg      sync.WaitGroup
 	started time.Time
 	resume  *resumeStates // agents' states before a restart (recovery.go)
@@ -126,6 +127,7 @@ func New(cfg Config) (*Switchboard, error) {
 		cfg: cfg, log: cfg.Logger, identity: cfg.Identity, audio: cfg.Audio, eng: cfg.Engine,
 		calls: map[string]*Call{}, offers: map[string]context.CancelFunc{}, wake: make(chan struct{}, 1),
 		agencies: map[string]Agency{}, numbers: map[string]string{}, events: newHub(), started: cfg.Now(),
+		agents: newAgentSaver(cfg.Store, cfg.Logger),
 	}
 	choices := map[string]string{}
 	s.menuPrompt = []string{"menu-intro"}
@@ -147,8 +149,11 @@ func New(cfg Config) (*Switchboard, error) {
 
 func (s *Switchboard) now() time.Time { return s.cfg.Now() }
 
-// Run fires the engine's timers until ctx ends.
+// Run fires the engine's timers and persists agents' states until ctx ends.
 func (s *Switchboard) Run(ctx context.Context) {
+	saved := make(chan struct{})
+	go func() { s.agents.run(ctx); close(saved) }()
+	defer func() { <-saved }()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {

@@ -99,10 +99,8 @@ func (s *Switchboard) Agents() []AgentStatus {
 
 // agentStatus is one agent's status for an event. Callers hold s.mu.
 func (s *Switchboard) agentStatus(id string) AgentStatus {
-	for _, a := range s.eng.Agents() {
-		if a.ID == id {
-			return s.statusOf(a)
-		}
+	if a, ok := s.eng.Agent(id); ok {
+		return s.statusOf(a)
 	}
 	return AgentStatus{ID: id}
 }

@@ -102,17 +102,30 @@ func (e *Engine) Queues() []QueueSnapshot {
 func (e *Engine) Agents() []AgentSnapshot {
 	out := make([]AgentSnapshot, 0, len(e.agents))
 	for _, a := range e.agents {
-		s := AgentSnapshot{ID: a.id, State: a.state, Reason: a.reason, Since: timeOf(a.since),
-			CallsTaken: a.taken, TalkTime: dur(a.talk)}
-		if a.since == 0 {
-			s.Since = time.Time{}
-		}
-		if a.call != nil {
-			s.CallID, s.Queue = a.call.id, a.call.q.cfg.ID
-		}
-		out = append(out, s)
+		out = append(out, snapshotAgent(a))
 	}
 	return out
+}
+
+// Agent snapshots one agent.
+func (e *Engine) Agent(id string) (AgentSnapshot, bool) {
+	a := e.agentIdx[id]
+	if a == nil {
+		return AgentSnapshot{}, false
+	}
+	return snapshotAgent(a), true
+}
+
+func snapshotAgent(a *agent) AgentSnapshot {
+	s := AgentSnapshot{ID: a.id, State: a.state, Reason: a.reason, Since: timeOf(a.since),
+		CallsTaken: a.taken, TalkTime: dur(a.talk)}
+	if a.since == 0 {
+		s.Since = time.Time{}
+	}
+	if a.call != nil {
+		s.CallID, s.Queue = a.call.id, a.call.q.cfg.ID
+	}
+	return s
 }
 
 // Calls snapshots every call in the engine, oldest first.

@@ -242,8 +242,10 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 // finish (up to drainTimeout), then everything closes.
 func (n *Node) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go n.sb.Run(runCtx)
+	sbDone := make(chan struct{})
+	// The switchboard's last agent-state writes must land before the store closes.
+	defer func() { cancel(); <-sbDone }()
+	go func() { n.sb.Run(runCtx); close(sbDone) }()
 	if days := n.cfg.Recording.RetentionDays; days > 0 {
 		sw := &record.Sweeper{Dir: n.recordings, MaxAge: time.Duration(days) * 24 * time.Hour, Logger: n.log}
 		go sw.Run(runCtx, time.Hour)
