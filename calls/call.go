@@ -48,8 +48,8 @@ type Call struct {
 	agent    string
 	outcome  string
 	identity map[string]string
-	// identitySession and identityCode of the verification step, if one ran.
-	identitySession, identityCode string
+	// identityCode is the code the verification step read out, if one ran.
+	identityCode string
 	// history lists the legs before this one: "agency/agent" per transfer.
 	history  []string
 	priority int // routing priority (raised by a transfer)

@@ -69,7 +69,7 @@ func (c *Call) offerCallback(ctx context.Context, bg **backgroundAudio) bool {
 	booked := false
 	defer func() {
 		if !booked {
-			*bg = c.background(ctx, nil)
+			*bg = c.background(ctx)
 		}
 	}()
 	c.keys.clear()

@@ -36,7 +36,7 @@ func (c *Call) identityStep(ctx context.Context) bool {
 		return c.identityFailed(ctx, require)
 	}
 	c.mu.Lock()
-	c.identitySession, c.identityCode = sessionID, code
+	c.identityCode = code
 	c.mu.Unlock()
 
 	wctx, cancel := context.WithTimeout(ctx, cfg.IdentityWait)

@@ -3,6 +3,7 @@ package calls
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/frontdoor-project/frontdoor/media"
 	"time"
@@ -189,21 +190,7 @@ func sayNumber(n int) []string {
 		}
 		return []string{numberName(tens), numberName(units)}
 	}
-	return spellDigits(itoa(n))
+	return spellDigits(strconv.Itoa(n))
 }
 
-func numberName(n int) string { return "number-" + itoa(n) }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
-}
+func numberName(n int) string { return "number-" + strconv.Itoa(n) }

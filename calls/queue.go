@@ -22,7 +22,7 @@ func (c *Call) queue(ctx context.Context) {
 	if c.sb.recorded(c.agency) && c.sb.cfg.AnnounceRecording {
 		notice = []string{"recording-notice"}
 	}
-	bg := c.background(ctx, notice, "please-hold")
+	bg := c.background(ctx, append(notice, "please-hold")...)
 	defer func() { bg.stop() }()
 	if c.offerCallback(ctx, &bg) {
 		bg.stop()
@@ -47,7 +47,7 @@ func (c *Call) queue(ctx context.Context) {
 				if ev.prompt != "" {
 					words = []string{ev.prompt}
 				}
-				bg = c.background(ctx, words)
+				bg = c.background(ctx, words...)
 			case evEnd:
 				bg.stop()
 				c.endPolitely(ctx, "", ev.prompt)
@@ -60,7 +60,7 @@ func (c *Call) queue(ctx context.Context) {
 					c.agency = target
 					c.mu.Unlock()
 					c.sb.enqueue(c)
-					bg = c.background(ctx, []string{"please-hold"})
+					bg = c.background(ctx, "please-hold")
 					continue
 				}
 				return
@@ -91,17 +91,14 @@ func (b *backgroundAudio) speaking() bool {
 func (b *backgroundAudio) stop() { b.cancel(); <-b.done }
 
 // background plays prompts then hold music until stopped.
-func (c *Call) background(ctx context.Context, first []string, more ...string) *backgroundAudio {
+func (c *Call) background(ctx context.Context, prompts ...string) *backgroundAudio {
 	bctx, cancel := context.WithCancel(ctx)
 	b := &backgroundAudio{cancel: cancel, done: make(chan struct{}), spoken: make(chan struct{})}
 	go func() {
 		defer close(b.done)
 		ep := c.leg.Media()
-		if len(first) > 0 {
-			c.sb.audio.Play(bctx, ep, first...)
-		}
-		if len(more) > 0 {
-			c.sb.audio.Play(bctx, ep, more...)
+		if len(prompts) > 0 {
+			c.sb.audio.Play(bctx, ep, prompts...)
 		}
 		close(b.spoken)
 		if bctx.Err() == nil {

@@ -262,12 +262,6 @@ func (s *Switchboard) Call(id string) (*Call, bool) {
 	return c, ok
 }
 
-// Route tells whether number is ours: the front-door number or a legacy agency number.
-func (s *Switchboard) Agency(id string) (Agency, bool) {
-	a, ok := s.agencies[id]
-	return a, ok
-}
-
 // Draining tells whether Close was called: new calls are refused.
 func (s *Switchboard) Draining() bool {
 	s.mu.Lock()

@@ -2,7 +2,6 @@ package calls
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -122,6 +121,13 @@ func (s *Switchboard) statusOf(a routing.AgentSnapshot) AgentStatus {
 	}
 }
 
+// ActiveCalls is how many calls are in progress (metrics; no snapshots built).
+func (s *Switchboard) ActiveCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.calls)
+}
+
 // Calls implements View.
 func (s *Switchboard) Calls() []CallStatus {
 	s.mu.Lock()
@@ -139,8 +145,6 @@ func (s *Switchboard) Calls() []CallStatus {
 }
 
 var _ View = (*Switchboard)(nil)
-
-var _ = errors.New
 
 // QueuePosition is a waiting call's place in its queue (1 = next) and the ACD's
 // estimated wait, the same the IVR announces (known is false while nobody works

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/frontdoor-project/frontdoor/calls"
@@ -232,5 +231,3 @@ func (l *sipLeg) Hangup(ctx context.Context) error {
 	l.close()
 	return err
 }
-
-var _ = sipgo.ErrDialogResponse{}

@@ -173,7 +173,7 @@ func (b *identityBridge) Present(ctx context.Context, id string, body []byte, _ 
 // metricsSnapshot feeds the scrape-time gauges.
 func (n *Node) metricsSnapshot() metrics.Snapshot {
 	qs := n.sb.Queues()
-	snap := metrics.Snapshot{ActiveCalls: len(n.sb.Calls()), Agents: map[string]int{}}
+	snap := metrics.Snapshot{ActiveCalls: n.sb.ActiveCalls(), Agents: map[string]int{}}
 	for _, q := range qs {
 		snap.Queues = append(snap.Queues, metrics.QueueGauge{Agency: q.Agency, Waiting: q.Waiting,
 			OldestWait: q.OldestWaitSeconds, AgentsByState: q.Agents, Offered: q.Offered, Abandoned: q.Abandoned,
