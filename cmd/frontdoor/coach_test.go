@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -33,17 +31,11 @@ func TestSupervisorListenWhisperBarge(t *testing.T) {
 	}
 	callID := a.Req.GetHeader("X-Frontdoor-Call").Value()
 
-	var login struct{ Token string }
-	res, err := http.Post(n.HTTP+"/api/v1/login", "application/json", strings.NewReader(`{"id":"2001","password":"pw2001"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	json.NewDecoder(res.Body).Decode(&login)
-	res.Body.Close()
+	token := n.login(t, "2001")
 	coach := func(mode string, want int) {
 		t.Helper()
 		req, _ := http.NewRequest("POST", n.HTTP+"/api/v1/calls/"+callID+"/coach", bytes.NewReader([]byte(`{"mode":"`+mode+`"}`)))
-		req.Header.Set("Authorization", "Bearer "+login.Token)
+		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -60,14 +59,7 @@ func TestRecordedCallBothChannels(t *testing.T) {
 		t.Fatal("left should hold the caller's 1 kHz and right the agent's 2 kHz")
 	}
 	// Agents may not download recordings; bad names are refused.
-	res, err := http.Post(n.HTTP+"/api/v1/login", "application/json", strings.NewReader(`{"id":"1002","password":"pw1002"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var login struct{ Token string }
-	json.NewDecoder(res.Body).Decode(&login)
-	res.Body.Close()
-	n.download(t, "/api/v1/recordings/"+cdr.Recording, "Bearer "+login.Token, 403)
+	n.download(t, "/api/v1/recordings/"+cdr.Recording, "Bearer "+n.login(t, "1002"), 403)
 	n.download(t, "/api/v1/recordings/customs/..%2f..%2fetc%2fpasswd.wav", "Bearer test-admin-token", 400)
 	n.download(t, "/api/v1/recordings/customs/nope.wav", "Bearer test-admin-token", 404)
 }

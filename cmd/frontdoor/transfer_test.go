@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,19 +87,12 @@ func TestBlindTransferByAPI(t *testing.T) {
 	}
 	customs := n.readyAgent(t, ctx, "1002", func(p *testua.Phone) { p.AutoAnswer = 3000 })
 	callID := in.Req.GetHeader("X-Frontdoor-Call").Value()
-	post := func(who, pw, to string, want int) {
+	post := func(who, to string, want int) {
 		t.Helper()
-		res, err := http.Post(n.HTTP+"/api/v1/login", "application/json", strings.NewReader(`{"id":"`+who+`","password":"`+pw+`"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var login struct{ Token string }
-		json.NewDecoder(res.Body).Decode(&login)
-		res.Body.Close()
 		req, _ := http.NewRequest("POST", n.HTTP+"/api/v1/calls/"+callID+"/transfer", strings.NewReader(`{"to":"`+to+`"}`))
-		req.Header.Set("Authorization", "Bearer "+login.Token)
+		req.Header.Set("Authorization", "Bearer "+n.login(t, who))
 		req.Header.Set("Content-Type", "application/json")
-		res, err = http.DefaultClient.Do(req)
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,9 +101,9 @@ func TestBlindTransferByAPI(t *testing.T) {
 			t.Fatalf("%s transfers to %s: HTTP %d, want %d", who, to, res.StatusCode, want)
 		}
 	}
-	post("1002", "pw1002", "customs", 403) // not 1002's call
-	post("1001", "pw1001", "nowhere", 404)
-	post("1001", "pw1001", "125", 202) // customs by its legacy number
+	post("1002", "customs", 403) // not 1002's call
+	post("1001", "nowhere", 404)
+	post("1001", "125", 202) // customs by its legacy number
 	if _, err := customs.NextIncoming(ctx); err != nil {
 		t.Fatal(err)
 	}
