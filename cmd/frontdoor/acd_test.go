@@ -52,11 +52,7 @@ func TestClosedAgencyPlaysClosedMessage(t *testing.T) {
 	if !out.RTP.WaitReceived(ctx, promptFrame(t, "closed")) {
 		t.Fatal("the closed message was not played")
 	}
-	select {
-	case <-out.Done():
-	case <-ctx.Done():
-		t.Fatal("call not ended after the closed message")
-	}
+	waitDone(t, ctx, out.Done(), "call not ended after the closed message")
 	if cdr := n.waitCDR(t, ctx, ""); cdr.Outcome != "closed" || cdr.Agency != "customs" {
 		t.Fatalf("CDR %+v", cdr)
 	}
@@ -73,11 +69,7 @@ func TestMaxWaitEndsCallWithTimeout(t *testing.T) {
 	if !out.RTP.WaitReceived(ctx, promptFrame(t, "timeout")) {
 		t.Fatal("the timeout message was not played")
 	}
-	select {
-	case <-out.Done():
-	case <-ctx.Done():
-		t.Fatal("call not ended after max wait")
-	}
+	waitDone(t, ctx, out.Done(), "call not ended after max wait")
 	if cdr := n.waitCDR(t, ctx, ""); cdr.Outcome != "timeout" || cdr.WaitSeconds < 2 {
 		t.Fatalf("CDR %+v", cdr)
 	}

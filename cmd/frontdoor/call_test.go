@@ -57,11 +57,7 @@ func TestCallReachesAgentWithAudioBothWays(t *testing.T) {
 	if err := out.Hangup(ctx); err != nil {
 		t.Fatalf("BYE: %v", err)
 	}
-	select {
-	case <-in.Done:
-	case <-ctx.Done():
-		t.Fatal("agent leg not hung up after the caller's BYE")
-	}
+	waitDone(t, ctx, in.Done, "agent leg not hung up after the caller's BYE")
 	n.waitAgent(t, ctx, "1001", "ready") // wrap-up 0
 
 	cdr := n.waitCDR(t, ctx, callID.Value())

@@ -34,11 +34,7 @@ func bookCallback(t *testing.T, ctx context.Context, n *testNode) {
 		t.Fatal("the number to call back was not read out")
 	}
 	out.RTP.SendDTMF('1')
-	select {
-	case <-out.Done(): // booked: "we will call you back... goodbye"
-	case <-ctx.Done():
-		t.Fatal("caller not released after booking the callback")
-	}
+	waitDone(t, ctx, out.Done(), "caller not released after booking the callback")
 	if !out.RTP.Received(promptFrame(t, "callback-booked")) {
 		t.Error("no confirmation before the hang-up")
 	}

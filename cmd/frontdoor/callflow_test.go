@@ -102,11 +102,7 @@ func TestCallerHangsUpWhileAgentRings(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Hangup(ctx)
-	select {
-	case <-in.Done: // CANCEL arrived
-	case <-ctx.Done():
-		t.Fatal("agent's INVITE never cancelled")
-	}
+	waitDone(t, ctx, in.Done, "agent's INVITE never cancelled")
 	n.waitAgent(t, ctx, "1002", "ready")
 	if cdr := n.waitCDR(t, ctx, ""); cdr.Outcome != "abandoned" || cdr.Number != "125" {
 		t.Fatalf("CDR %+v", cdr)
@@ -127,11 +123,7 @@ func TestAgentHangsUp(t *testing.T) {
 		t.Fatal("caller never heard the agent")
 	}
 	in.Dialog.Bye(ctx)
-	select {
-	case <-out.Done():
-	case <-ctx.Done():
-		t.Fatal("caller not hung up after the agent's BYE")
-	}
+	waitDone(t, ctx, out.Done(), "caller not hung up after the agent's BYE")
 	if cdr := n.waitCDR(t, ctx, ""); cdr.Outcome != "answered" || cdr.Agent != "1001" {
 		t.Fatalf("CDR %+v", cdr)
 	}
@@ -150,11 +142,7 @@ func TestRingNoAnswer(t *testing.T) {
 	}
 	// Only now the second agent: the call must first have been offered to 1001.
 	awake := n.readyAgent(t, ctx, "1003", func(p *testua.Phone) { p.AutoAnswer = 2000 })
-	select {
-	case <-first.Done: // cancelled at the ring timeout
-	case <-ctx.Done():
-		t.Fatal("unanswered INVITE never cancelled")
-	}
+	waitDone(t, ctx, first.Done, "unanswered INVITE never cancelled")
 	a := n.waitAgent(t, ctx, "1001", "not_ready")
 	if a.Reason != "rona" {
 		t.Errorf("reason %q, want rona", a.Reason)
@@ -203,11 +191,7 @@ func TestInvalidChoiceEndsAfterRetries(t *testing.T) {
 	ctx := timeout(t, 40*time.Second)
 	out := dial(t, ctx, n, "110", nil, 0, "9")
 	time.AfterFunc(2*time.Second, func() { out.RTP.SendDTMF('9') }) // second try, also invalid
-	select {
-	case <-out.Done():
-	case <-ctx.Done():
-		t.Fatal("call not ended after invalid choices")
-	}
+	waitDone(t, ctx, out.Done(), "call not ended after invalid choices")
 	if cdr := n.waitCDR(t, ctx, ""); cdr.Outcome != "rejected" || cdr.Agency != "" {
 		t.Fatalf("CDR %+v", cdr)
 	}
@@ -226,11 +210,7 @@ func TestDeadCallerIsCutOff(t *testing.T) {
 	out := dial(t, ctx, n, "125", nil, 1000, "")
 	n.waitCallState(t, ctx, "queued")
 	out.RTP.Conn.Close() // the phone vanishes without a BYE
-	select {
-	case <-out.Done():
-	case <-ctx.Done():
-		t.Fatal("dead call not ended")
-	}
+	waitDone(t, ctx, out.Done(), "dead call not ended")
 	if cdr := n.waitCDR(t, ctx, ""); cdr.Outcome != "abandoned" {
 		t.Fatalf("CDR %+v", cdr)
 	}

@@ -58,11 +58,7 @@ func TestAttendedTransferWithReplaces(t *testing.T) {
 		}
 	}
 	for _, d := range []<-chan struct{}{x.Done, consult.Done()} {
-		select {
-		case <-d:
-		case <-ctx.Done():
-			t.Fatal("1001 not released from both calls")
-		}
+		waitDone(t, ctx, d, "1001 not released from both calls")
 	}
 	if !out.RTP.WaitTone(ctx, 3000) || !y.RTP.WaitTone(ctx, 1000) {
 		t.Fatal("the caller and 1002 do not hear each other after the transfer")

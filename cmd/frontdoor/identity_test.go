@@ -144,11 +144,7 @@ func TestRequireModeEndsUnverifiedCall(t *testing.T) {
 	n := startNode(t, identityConfig(t, "require"))
 	ctx := timeout(t, 60*time.Second)
 	out := dial(t, ctx, n, "110", nil, 0, "2") // 2: continue without
-	select {
-	case <-out.Done():
-	case <-ctx.Done():
-		t.Fatal("unverified call not ended in require mode")
-	}
+	waitDone(t, ctx, out.Done(), "unverified call not ended in require mode")
 	if cdr := n.waitCDR(t, ctx, ""); cdr.Outcome != "rejected" || cdr.Identity != nil {
 		t.Fatalf("CDR %+v", cdr)
 	}

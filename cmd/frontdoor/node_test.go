@@ -256,3 +256,13 @@ func (n *testNode) scrape(t *testing.T) string {
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
 }
+
+// waitDone waits for done (a leg hung up, a call ended) or fails the test with why.
+func waitDone(t *testing.T, ctx context.Context, done <-chan struct{}, why string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		t.Fatal(why)
+	}
+}

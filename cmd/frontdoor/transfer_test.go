@@ -42,11 +42,7 @@ func TestBlindTransferByREFER(t *testing.T) {
 			t.Fatalf("no final NOTIFY; got %q", frags)
 		}
 	}
-	select {
-	case <-first.Done: // frontdoor released the transferor
-	case <-ctx.Done():
-		t.Fatal("tax agent's leg not ended after the transfer")
-	}
+	waitDone(t, ctx, first.Done, "tax agent's leg not ended after the transfer")
 	second, err := customsAgent.NextIncoming(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -98,11 +98,7 @@ func TestSIPCallerReachesBrowserAgent(t *testing.T) {
 	if _, err := page.Next(ctx, "ended"); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-out.Done():
-	case <-ctx.Done():
-		t.Fatal("the caller's dialog outlived the agent's hang-up")
-	}
+	waitDone(t, ctx, out.Done(), "the caller's dialog outlived the agent's hang-up")
 	if cdr := n.waitCDR(t, ctx, inc.CallID); cdr.Outcome != "answered" || cdr.Agent != "1001" || cdr.Agency != "tax" {
 		t.Fatalf("CDR %+v", cdr)
 	}
@@ -155,11 +151,7 @@ func TestBrowserCallerReachesSIPAgent(t *testing.T) {
 	if ended, err := page.Next(ctx, "ended"); err != nil || ended.Reason != "answered" {
 		t.Fatalf("ended %+v: %v", ended, err)
 	}
-	select {
-	case <-in.Done:
-	case <-ctx.Done():
-		t.Fatal("the SIP agent was not hung up")
-	}
+	waitDone(t, ctx, in.Done, "the SIP agent was not hung up")
 }
 
 // What the signalling sockets refuse, and how each refusal reads.
@@ -303,11 +295,7 @@ func TestSoftphoneDropEndsCallThenWrapup(t *testing.T) {
 		t.Fatal("not connected")
 	}
 	page.Close() // the line drops
-	select {
-	case <-out.Done():
-	case <-ctx.Done():
-		t.Fatal("the caller was left on a call with a dropped softphone")
-	}
+	waitDone(t, ctx, out.Done(), "the caller was left on a call with a dropped softphone")
 	back, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/agent", n.login(t, "1001"))
 	if err != nil {
 		t.Fatal(err)
