@@ -17,7 +17,6 @@ func (s *Switchboard) enqueue(c *Call) {
 	s.mu.Lock()
 	s.apply(s.eng.Arrive(rc))
 	s.mu.Unlock()
-	s.publish("call", c.Status())
 }
 
 // callAttrs is what routing policy rules may look at. Callers hold c.mu.
