@@ -16,6 +16,13 @@ const (
 	NamespaceMDL = "org.iso.18013.5.1"
 )
 
+// DefaultRequest is what frontdoor's DCQL query asks an mDL for
+// (CONTRACT.md, credential query "mdl"). A fresh map each call, so a
+// caller may change it.
+func DefaultRequest() map[string][]string {
+	return map[string][]string{NamespaceMDL: {"given_name", "family_name", "birth_date"}}
+}
+
 // MaxResponseSize bounds what Verify decodes at all.
 const MaxResponseSize = 256 << 10
 

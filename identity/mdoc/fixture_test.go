@@ -50,7 +50,7 @@ func newFixture(tb testing.TB) *fixture {
 			Nonce:         "n-0S6_WzA2Mj",
 			JWKThumbprint: make([]byte, 32),
 		},
-		req: map[string][]string{NamespaceMDL: {"given_name", "family_name", "birth_date"}},
+		req: DefaultRequest(),
 	}
 	f.pool.AddCert(iaca.Cert)
 	f.doc = f.issue(tb, IssueOptions{})

@@ -26,7 +26,8 @@ type VerifyOptions struct {
 	// DocType expected; default DocTypeMDL.
 	DocType string
 	// Requested is namespace → element identifiers, as in the DCQL query.
-	// Every one must be disclosed and nothing else may be.
+	// Every one must be disclosed and nothing else may be; empty means
+	// nothing may be disclosed (use DefaultRequest for frontdoor's query).
 	Requested map[string][]string
 	// Transcript is the OpenID4VP request the device signature must cover.
 	Transcript Transcript
