@@ -1,6 +1,7 @@
 // Command fdwallet is a citizen's ID wallet and a test issuer for frontdoor
-// demos and tests: it makes issuer keys, issues SD-JWT VCs into wallet
-// files, presents them to a frontdoor server, and signs status lists.
+// demos and tests: it makes issuer keys, issues SD-JWT VCs (or ISO mdocs)
+// into wallet files, presents them to a frontdoor server, and signs status
+// lists.
 package main
 
 import (
@@ -30,6 +31,11 @@ commands:
   issue -issuer-key FILE -iss URL -claims JSON [-vct TYPE] [-days N]
         [-status-uri URL -status-idx N] [-holder-alg ES256|EdDSA] -out WALLET
       issues a credential bound to a new holder key, both stored in WALLET
+  issue -format mso_mdoc -issuer-key DS.key -issuer-cert DS.pem -claims JSON [-days N] -out WALLET
+      issues an ISO 18013-5 mDL (birthdate becomes birth_date) signed by a document signer
+  mdoc-keygen -out DIR
+      writes a demo IACA root (DIR/iaca.pem, DIR/iaca.key) and a document signer it issued
+      (DIR/ds.pem, DIR/ds.key); iaca.pem is what identity.mdoc_trust_anchors lists
   present -wallet FILE -server URL (-code DIGITS | -session ID -nonce N -aud A)
         [-disclose given_name,family_name,birthdate]
       answers a verification session; prints the server's JSON answer and
@@ -63,6 +69,7 @@ func run(args []string, stdout io.Writer) error {
 	cmds := map[string]func([]string, io.Writer) error{
 		"issuer-keygen": issuerKeygen,
 		"issue":         issue,
+		"mdoc-keygen":   mdocKeygen,
 		"present":       present,
 		"status-list":   statusList,
 	}
@@ -113,9 +120,18 @@ func issue(args []string, stdout io.Writer) error {
 	statusURI := fs.String("status-uri", "", "status list URL")
 	statusIdx := fs.Int("status-idx", -1, "index in the status list")
 	holderAlg := fs.String("holder-alg", "ES256", "holder key algorithm: ES256 or EdDSA")
+	format := fs.String("format", wallet.FormatSDJWT, "credential format: dc+sd-jwt or mso_mdoc")
+	certPath := fs.String("issuer-cert", "", "document signer certificate PEM (mso_mdoc)")
 	out := fs.String("out", "", "wallet file to write")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch *format {
+	case wallet.FormatSDJWT:
+	case wallet.FormatMdoc:
+		return issueMdoc(*keyPath, *certPath, *iss, *claimsJSON, *days, *out, stdout)
+	default:
+		return fmt.Errorf("issue: -format %q, want %s or %s", *format, wallet.FormatSDJWT, wallet.FormatMdoc)
 	}
 	if *keyPath == "" || *iss == "" || *claimsJSON == "" || *out == "" {
 		return errors.New("issue: -issuer-key, -iss, -claims and -out are required")

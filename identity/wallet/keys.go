@@ -1,5 +1,5 @@
 // Package wallet is a citizen's ID wallet and a test issuer: key generation,
-// issuing SD-JWT VCs into wallet files, presenting them to a frontdoor
+// issuing SD-JWT VCs (and ISO mdocs, mdoc.go) into wallet files, presenting them to a frontdoor
 // server, and signing status lists. cmd/fdwallet is its command line; tests
 // use it to make real credentials.
 package wallet

@@ -14,9 +14,15 @@ import (
 // Wallet is a held credential with the holder's private key, as stored in a
 // wallet file.
 type Wallet struct {
-	Issuer     string          `json:"issuer"`
-	VCT        string          `json:"vct"`
-	Credential string          `json:"credential"` // compact SD-JWT with all disclosures, ending in "~"
+	// Format is FormatSDJWT (also when empty) or FormatMdoc.
+	Format  string `json:"format,omitempty"`
+	Issuer  string `json:"issuer"`
+	VCT     string `json:"vct"`               // SD-JWT VC type
+	DocType string `json:"doctype,omitempty"` // mdoc document type
+	// Credential is, for an SD-JWT VC, the compact SD-JWT with all
+	// disclosures, ending in "~"; for an mdoc, base64url(IssuerSigned CBOR)
+	// as OpenID4VCI delivers it.
+	Credential string          `json:"credential"`
 	HolderKey  jose.JSONWebKey `json:"holder_key"` // private
 }
 
@@ -64,6 +70,9 @@ func Issue(issuerKey jose.JSONWebKey, p IssueParams) (Wallet, error) {
 // Present builds a presentation revealing the named claims (nil: all) for a
 // verifier's nonce and aud.
 func (w Wallet) Present(disclose []string, nonce, aud string, now time.Time) (string, error) {
+	if w.format() != FormatSDJWT {
+		return "", fmt.Errorf("present: wallet holds %s, use PresentMdoc", w.format())
+	}
 	return sdjwt.Present(w.Credential, disclose, w.HolderKey, nonce, aud, now)
 }
 
