@@ -2,6 +2,7 @@ package mdoc
 
 import (
 	"crypto/elliptic"
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -211,5 +212,24 @@ func TestSessionTranscriptShape(t *testing.T) {
 	}
 	if b, ok := h[1].([]byte); !ok || len(b) != 32 {
 		t.Fatalf("handover hash %#v", h[1])
+	}
+}
+
+// TestSessionTranscriptSpecVector is the non-normative example of
+// OpenID4VP 1.0 Appendix B.2.6.1: the bytes a conformant wallet signs over.
+func TestSessionTranscriptSpecVector(t *testing.T) {
+	thumb, _ := hex.DecodeString("4283ec927ae0f208daaa2d026a814f2b22dca52cf85ffa8f3f8626c6bd669047")
+	st, err := SessionTranscript(Transcript{
+		ClientID:      "x509_san_dns:example.com",
+		Nonce:         "exc7gBkxjx1rdc9udRrveKvSsJIq80avlXeLHhGwqtA",
+		JWKThumbprint: thumb,
+		ResponseURI:   "https://example.com/response",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "83f6f682714f70656e494434565048616e646f7665725820048bc053c00442af9b8eed494cefdd9d95240d254b046b11b68013722aad38ac"
+	if got := hex.EncodeToString(st); got != want {
+		t.Fatalf("SessionTranscript\n got %s\nwant %s", got, want)
 	}
 }
