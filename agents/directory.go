@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Role is what a person may do through the API.
@@ -42,14 +44,18 @@ type Profile struct {
 	Name   string
 	Role   Role
 	Skills map[string]int // agency id -> level 1..10
-	// PasswordHash is plain text or the ha1 form (see HashPassword); the
-	// ha1 form is bound to the directory's realm.
+	// PasswordHash is plain text, the ha1 form (see HashPassword; bound to
+	// the directory's realm) or a bcrypt hash (HTTP login only).
 	PasswordHash string
+	// SIPHA1 is the ha1 form for SIP digest when PasswordHash is bcrypt;
+	// otherwise ignored.
+	SIPHA1 string
 }
 
 type entry struct {
 	profile Profile
 	login   []byte // SHA-256 of "id:realm:password"; nil = can never log in
+	bcrypt  []byte // the bcrypt hash, for a bcrypt password (login is nil then)
 	plain   string // kept only for plain passwords, which serve any realm
 	md5HA1  string
 	shaHA1  string
@@ -62,6 +68,7 @@ type Directory struct {
 	entries map[string]entry
 	order   []string
 	nobody  []byte // stands in for an unknown user's login hash
+	dummy   []byte // bcrypt hash compared against by logins without one
 	fakeKey []byte // keys the stable fake HA1 of unknown users
 }
 
@@ -82,10 +89,18 @@ func NewDirectory(profiles []Profile, opts ...Option) *Directory {
 	}
 	d.nobody = randomBytes(sha256.Size)
 	d.fakeKey = randomBytes(32)
+	d.dummy = dummyBcrypt()
 	for _, p := range profiles {
 		p.Skills = maps.Clone(p.Skills)
 		e := entry{profile: p}
-		if strings.HasPrefix(p.PasswordHash, ha1Prefix) {
+		if IsBcrypt(p.PasswordHash) {
+			if checkBcryptForm(p.PasswordHash) == nil {
+				e.bcrypt = []byte(p.PasswordHash)
+			}
+			if m, s, err := splitHA1Form(p.SIPHA1); err == nil {
+				e.md5HA1, e.shaHA1 = m, s
+			}
+		} else if strings.HasPrefix(p.PasswordHash, ha1Prefix) {
 			if m, s, err := splitHA1Form(p.PasswordHash); err == nil {
 				e.md5HA1, e.shaHA1 = m, s
 				e.login, _ = hex.DecodeString(s)
@@ -133,10 +148,18 @@ func (d *Directory) All() []Profile {
 	return out
 }
 
-// CheckPassword says whether password is id's. Every call costs one SHA-256
-// and one constant-time compare, whether id exists or not.
+// CheckPassword says whether password is id's. Every call costs one bcrypt
+// comparison (against id's bcrypt hash, or a stand-in for other forms and
+// unknown ids), one SHA-256 and one constant-time compare, whether id
+// exists or not, so the login is slow to guess against and an unknown id
+// answers as a wrong password does.
 func (d *Directory) CheckPassword(id, password string) bool {
 	e, known := d.entries[id]
+	if known && e.bcrypt != nil {
+		ok := bcrypt.CompareHashAndPassword(e.bcrypt, []byte(password)) == nil
+		return ok
+	}
+	_ = bcrypt.CompareHashAndPassword(d.dummy, []byte(password))
 	want := e.login
 	if want == nil {
 		want = d.nobody

@@ -31,11 +31,20 @@ func HashPassword(id, realm, pw string) string {
 }
 
 // CheckPasswordForm says whether a configured password is usable: non-empty
-// plain text, or a well-formed ha1 form.
+// plain text, a well-formed ha1 form, or a bcrypt hash of cost 10 or more.
 func CheckPasswordForm(pw string) error {
 	if pw == "" {
 		return errors.New("password is empty")
 	}
+	if IsBcrypt(pw) {
+		return checkBcryptForm(pw)
+	}
+	return CheckHA1Form(pw)
+}
+
+// CheckHA1Form says whether pw is plain text or a well-formed ha1 form (what
+// sip_ha1 may hold must be the ha1 form: see IsHA1Form).
+func CheckHA1Form(pw string) error {
 	if !strings.HasPrefix(pw, ha1Prefix) {
 		return nil
 	}
@@ -44,6 +53,13 @@ func CheckPasswordForm(pw string) error {
 	}
 	return nil
 }
+
+// IsHA1Form says whether pw has the ha1 prefix.
+func IsHA1Form(pw string) bool { return strings.HasPrefix(pw, ha1Prefix) }
+
+// IsPlain says whether a configured password is plain text (neither the ha1
+// nor the bcrypt form).
+func IsPlain(pw string) bool { return pw != "" && !IsHA1Form(pw) && !IsBcrypt(pw) }
 
 // splitHA1Form returns the lower-case hex MD5 and SHA-256 HA1 of an ha1 form.
 func splitHA1Form(pw string) (md5hex, sha256hex string, err error) {

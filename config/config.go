@@ -35,6 +35,9 @@ type Config struct {
 	// Path is the file the config came from; relative paths in it (jwks_file,
 	// prompts_dir) resolve against its directory, see Resolve.
 	Path string `yaml:"-"`
+	// Warnings are what works but should not go to production (plain-text
+	// passwords, the committed demo issuer keys), sorted by line.
+	Warnings Problems `yaml:"-"`
 }
 
 // Listen holds the addresses the edges bind (host:port).
@@ -110,11 +113,14 @@ type Agency struct {
 
 // Agent is a person who answers calls (or supervises).
 type Agent struct {
-	ID       string         `yaml:"id"`
-	Name     string         `yaml:"name"`
-	Password string         `yaml:"password"` // plain, or ha1:<md5hex>:<sha256hex>
-	Role     string         `yaml:"role"`     // agent | supervisor | admin
-	Skills   map[string]int `yaml:"skills"`   // agency id -> level 1..10
+	ID       string `yaml:"id"`
+	Name     string `yaml:"name"`
+	Password string `yaml:"password"` // plain, ha1:<md5hex>:<sha256hex>, or bcrypt ($2a$/$2b$/$2y$)
+	// SIPHA1 is the ha1 form for SIP digest of an agent whose password is
+	// bcrypt (which serves the HTTP login only).
+	SIPHA1 string         `yaml:"sip_ha1"`
+	Role   string         `yaml:"role"`   // agent | supervisor | admin
+	Skills map[string]int `yaml:"skills"` // agency id -> level 1..10
 }
 
 // Identity modes.

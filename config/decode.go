@@ -45,6 +45,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := v.result(); err != nil {
 		return nil, err
 	}
+	cfg.Warnings = cfg.warnings(v)
 	return cfg, nil
 }
 

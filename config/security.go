@@ -20,6 +20,8 @@ type Security struct {
 	AuthFailures       int      `yaml:"auth_failures"`        // failures that block a source...
 	FailureWindow      int      `yaml:"failure_window_seconds"`
 	BlockSeconds       int      `yaml:"block_seconds"` // ...for this long
+	// WebSockets bounds the browser pages' signalling sockets.
+	WebSockets WebSockets `yaml:"web_sockets"`
 }
 
 // Security defaults (docs/config.md).
@@ -49,6 +51,7 @@ func (s *Security) applyDefaults() {
 	setInt(&s.AuthFailures, DefaultAuthFailures)
 	setInt(&s.FailureWindow, DefaultFailureWindow)
 	setInt(&s.BlockSeconds, DefaultBlockSeconds)
+	s.WebSockets.applyDefaults()
 }
 
 func (s *Security) validate(v *validator) {
@@ -64,6 +67,7 @@ func (s *Security) validate(v *validator) {
 	notNegative(v, "security.auth_failures", s.AuthFailures)
 	notNegative(v, "security.failure_window_seconds", s.FailureWindow)
 	notNegative(v, "security.block_seconds", s.BlockSeconds)
+	s.WebSockets.validate(v)
 	if s.RequestBurst > 0 && s.RequestBurst < s.RequestsPerSecond {
 		v.errf("security.request_burst", "%d is below requests_per_second (%d): a source could never send a second's worth at once", s.RequestBurst, s.RequestsPerSecond)
 	}

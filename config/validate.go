@@ -205,6 +205,13 @@ func (c *Config) validateAgents(v *validator, agencies map[string]bool, numbers 
 		if err := agents.CheckPasswordForm(a.Password); err != nil {
 			v.errf(p+".password", "%v", err)
 		}
+		if a.SIPHA1 != "" {
+			if !agents.IsBcrypt(a.Password) {
+				v.errf(p+".sip_ha1", "only for a bcrypt password (plain and ha1: passwords serve SIP digest themselves)")
+			} else if !agents.IsHA1Form(a.SIPHA1) || agents.CheckHA1Form(a.SIPHA1) != nil {
+				v.errf(p+".sip_ha1", "must be the ha1: form made by frontdoor hash-password -id %s", a.ID)
+			}
+		}
 		if _, err := agents.ParseRole(a.Role); err != nil {
 			v.errf(p+".role", "%v", err)
 		}

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"errors"
 	"net/http"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/frontdoor-project/frontdoor/calls"
@@ -65,8 +66,9 @@ func (s *Server) setAgentState(w http.ResponseWriter, r *http.Request) {
 			`state must be "ready", "not_ready" or "logged_out", not "`+req.State+`"`)
 		return
 	}
-	if !utf8.ValidString(req.Reason) || utf8.RuneCountInString(req.Reason) > maxReasonLen {
-		writeError(w, http.StatusBadRequest, "bad_reason", "reason must be text of at most 100 characters")
+	if !validReason(req.Reason) {
+		writeError(w, http.StatusBadRequest, "bad_reason",
+			"reason must be one line of text of at most 100 characters, without control characters or '|'")
 		return
 	}
 	err := s.cfg.View.SetAgentState(r.Context(), id, req.State, req.Reason)
@@ -102,4 +104,20 @@ func nonNil[T any](v []T) []T {
 		return []T{}
 	}
 	return v
+}
+
+// validReason: a pause reason lands in the queue_log, the audit trail and
+// the dashboards, so it is one line of printable text: valid UTF-8, at most
+// maxReasonLen characters, no control character (a newline would forge a
+// queue_log line) and no '|' (the queue_log's field separator).
+func validReason(s string) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxReasonLen {
+		return false
+	}
+	for _, r := range s {
+		if r == '|' || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

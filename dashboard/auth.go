@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -187,13 +189,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		err.write(w)
 		return
 	}
+	if wait := s.backoff.wait(req.ID); wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.log.Warn("login backed off", "id", req.ID, "remote", r.RemoteAddr, "retry_after_s", secs)
+		writeError(w, http.StatusTooManyRequests, "login_backoff",
+			"too many wrong passwords for this account; retry in "+strconv.Itoa(secs)+" s")
+		return
+	}
 	// The directory spends the same effort on an unknown id as on a wrong
 	// password; both answers are the same here too.
 	if req.ID == "" || !s.cfg.Directory.CheckPassword(req.ID, req.Password) {
+		s.backoff.failed(req.ID)
 		s.log.Info("login refused", "id", req.ID, "remote", r.RemoteAddr)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "wrong id or password")
 		return
 	}
+	s.backoff.succeeded(req.ID)
 	role, ok := s.cfg.Directory.Role(req.ID)
 	if _, known := roleRank[role]; !ok || !known {
 		s.log.Error("login: agent has no usable role", "id", req.ID, "role", role)

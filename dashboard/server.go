@@ -87,6 +87,7 @@ type Server struct {
 	clock    Clock
 	sessions *sessions
 	logins   *clientLimits // login attempts per client address
+	backoff  *loginBackoff // wrong passwords per account
 	public   *clientLimits // public identity requests per client address
 	mux      *http.ServeMux
 	feed     *feed // the wallboard picture, sampled every LiveInterval
@@ -134,6 +135,7 @@ func New(cfg Config) (*Server, error) {
 		clock:    cfg.Clock,
 		sessions: newSessions(cfg.Clock, cfg.TokenTTL, cfg.AdminToken),
 		logins:   newClientLimits(cfg.Clock, cfg.LoginsPerMinute),
+		backoff:  newLoginBackoff(cfg.Clock),
 		public:   newClientLimits(cfg.Clock, cfg.PublicPerMinute),
 		mux:      http.NewServeMux(),
 		closing:  make(chan struct{}),

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // dayStats are a queue's counters for the current day in its time zone.
@@ -112,6 +114,8 @@ func ruleMatches(r PriorityRule, attrs map[string]string, now time.Time) bool {
 
 // qlog emits one Asterisk queue_log line:
 // epoch|callid|queuename|agent|event|data1|data2|...
+// Every field passes qlogField, so no outside text (a caller id, an agent's
+// pause reason) can add a field or forge a line.
 func (e *Engine) qlog(q *queue, callID, agentID, event string, data ...string) {
 	if e.noQlog {
 		return
@@ -123,13 +127,38 @@ func (e *Engine) qlog(q *queue, callID, agentID, event string, data ...string) {
 	b.WriteString(strconv.FormatInt(e.now/int64(time.Second), 10))
 	for _, f := range []string{callID, q.cfg.ID, agentID, event} {
 		b.WriteByte('|')
-		b.WriteString(f)
+		b.WriteString(qlogField(f))
 	}
 	for _, d := range data {
 		b.WriteByte('|')
-		b.WriteString(d)
+		b.WriteString(qlogField(d))
 	}
 	e.emit(Action{Kind: QueueLog, CallID: callID, AgentID: agentID, Queue: q.cfg.ID, Line: b.String()})
+}
+
+// qlogField makes s safe as one queue_log field: the separator '|' becomes
+// '_', a control character (newline, carriage return, tab, NUL, ...) a
+// space, invalid UTF-8 the replacement character.
+func qlogField(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == '|' || r == utf8.RuneError || unicode.IsControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '|':
+			return '_'
+		case unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 }
 
 func timeOf(ns int64) time.Time  { return time.Unix(0, ns) }

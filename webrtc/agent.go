@@ -51,7 +51,7 @@ func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "forbidden", "only a configured agent has a softphone")
 		return
 	}
-	so, done, err := s.accept(w, r)
+	so, done, err := s.accept(w, r, s.agentSlot(id))
 	if err != nil {
 		s.log.Debug("agent socket refused", "err", err)
 		return

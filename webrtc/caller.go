@@ -33,7 +33,7 @@ type callerSession struct {
 }
 
 func (s *Server) serveCaller(w http.ResponseWriter, r *http.Request) {
-	so, done, err := s.accept(w, r)
+	so, done, err := s.accept(w, r, s.callerSlot(r))
 	if err != nil {
 		s.log.Debug("caller socket refused", "err", err)
 		return

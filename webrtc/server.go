@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -66,10 +67,23 @@ type Config struct {
 	// "hold"); nil: a held caller hears silence.
 	HoldMusic func(ctx context.Context, ep media.Endpoint) error
 	Stats     *media.Stats // shared RTP counters; may be nil
-	// MaxSockets bounds the signalling sockets open at once (both pages);
-	// beyond it a page gets 503. Default 2000.
-	MaxSockets int
-	Logger     *slog.Logger
+	// MaxCallerSockets bounds the caller pages' sockets open at once; beyond
+	// it a caller page gets 503. Default DefaultMaxCallerSockets.
+	MaxCallerSockets int
+	// CallerSocketsPerSource bounds them per source (an IPv4 address, an
+	// IPv6 /64; netaddr.SourceKey); beyond it 429. Default
+	// DefaultCallerSocketsPer; negative: no per-source bound.
+	CallerSocketsPerSource int
+	// MaxAgentSockets bounds the softphones' sockets, a budget of their
+	// own so caller pages never lock agents out. Default
+	// DefaultMaxAgentSockets.
+	MaxAgentSockets int
+	// AgentSocketsPerAgent bounds one agent's softphone sockets (tabs);
+	// beyond it 429. Default DefaultAgentSocketsPer.
+	AgentSocketsPerAgent int
+	// Trusted sources (a local proxy) have no per-source share.
+	Trusted []netip.Prefix
+	Logger  *slog.Logger
 }
 
 // Server is the browser edge: the signalling sockets of both pages and the
@@ -80,10 +94,19 @@ type Server struct {
 	api      *pion.API
 	agencies map[string]Agency
 
-	mu      sync.Mutex
-	agents  map[string]*agentLine // by agent id
-	sockets map[*socket]struct{}
-	closed  bool
+	mu          sync.Mutex
+	agents      map[string]*agentLine // by agent id
+	sockets     map[*socket]struct{}
+	callers     *budget // caller pages' sockets
+	agentBudget *budget // softphones' sockets
+	closed      bool
+}
+
+// setDefault sets *v to def when it is 0.
+func setDefault(v *int, def int) {
+	if *v == 0 {
+		*v = def
+	}
 }
 
 // New builds the edge.
@@ -97,15 +120,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Grace <= 0 {
 		cfg.Grace = 10 * time.Second
 	}
-	if cfg.MaxSockets <= 0 {
-		cfg.MaxSockets = 2000
-	}
+	setDefault(&cfg.MaxCallerSockets, DefaultMaxCallerSockets)
+	setDefault(&cfg.CallerSocketsPerSource, DefaultCallerSocketsPer)
+	setDefault(&cfg.MaxAgentSockets, DefaultMaxAgentSockets)
+	setDefault(&cfg.AgentSocketsPerAgent, DefaultAgentSocketsPer)
 	api, err := newAPI(cfg.Peer)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, api: api, agencies: map[string]Agency{},
-		agents: map[string]*agentLine{}, sockets: map[*socket]struct{}{}}
+		agents: map[string]*agentLine{}, sockets: map[*socket]struct{}{},
+		callers:     newBudget(cfg.MaxCallerSockets, max(cfg.CallerSocketsPerSource, 0)),
+		agentBudget: newBudget(cfg.MaxAgentSockets, cfg.AgentSocketsPerAgent)}
 	for _, a := range cfg.Agencies {
 		s.agencies[a.ID] = a
 	}
@@ -146,18 +172,28 @@ type socket struct {
 	wmu sync.Mutex
 }
 
-// accept upgrades the request and registers the socket for Close.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*socket, func(), error) {
+// accept takes room for the socket in its budget, upgrades the request and
+// registers the socket for Close. The room is given back when the socket
+// ends (the returned func).
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, sl slot) (*socket, func(), error) {
 	s.mu.Lock()
-	closed, full := s.closed, len(s.sockets) >= s.cfg.MaxSockets
+	why := "full"
+	if !s.closed {
+		why = sl.b.take(sl.key)
+	}
 	s.mu.Unlock()
-	if closed || full {
-		w.Header().Set("Retry-After", "5")
-		writeError(w, http.StatusServiceUnavailable, "overloaded", "too many pages connected; please try again shortly")
-		return nil, nil, errors.New("no room for another socket")
+	if why != "" {
+		refuse(w, why, sl)
+		return nil, nil, fmt.Errorf("webrtc: no room for another socket (%s %q: %s)", sl.who, sl.key, why)
+	}
+	release := func() {
+		s.mu.Lock()
+		sl.b.give(sl.key)
+		s.mu.Unlock()
 	}
 	c, err := websocket.Accept(w, r, nil) // same-origin pages only
 	if err != nil {
+		release()
 		return nil, nil, fmt.Errorf("webrtc: websocket accept: %w", err)
 	}
 	c.SetReadLimit(64 << 10) // an SDP is a few kB
@@ -170,6 +206,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) (*socket, func()
 		cancel()
 		s.mu.Lock()
 		delete(s.sockets, so)
+		sl.b.give(sl.key)
 		s.mu.Unlock()
 		c.CloseNow()
 	}, nil

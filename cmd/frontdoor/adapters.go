@@ -26,7 +26,7 @@ type directory struct{ *agents.Directory }
 func directoryOf(cfg *config.Config) directory {
 	profiles := make([]agents.Profile, 0, len(cfg.Agents))
 	for _, a := range cfg.Agents {
-		profiles = append(profiles, agents.Profile{ID: a.ID, Name: a.Name, Role: agents.Role(a.Role), Skills: a.Skills, PasswordHash: a.Password})
+		profiles = append(profiles, agents.Profile{ID: a.ID, Name: a.Name, Role: agents.Role(a.Role), Skills: a.Skills, PasswordHash: a.Password, SIPHA1: a.SIPHA1})
 	}
 	return directory{agents.NewDirectory(profiles, agents.WithRealm(cfg.SIP.Realm))}
 }

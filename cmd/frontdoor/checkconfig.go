@@ -18,8 +18,12 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: frontdoor check-config FILE")
 		return 2
 	}
-	_, err := config.Load(args[0])
+	cfg, err := config.Load(args[0])
 	if err == nil {
+		// Warnings (plain-text passwords, demo keys) do not refuse the file.
+		for _, w := range cfg.Warnings {
+			fmt.Fprintln(stderr, w.String())
+		}
 		fmt.Fprintln(stdout, "ok")
 		return 0
 	}
@@ -41,10 +45,11 @@ func runHashPassword(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	id := fs.String("id", "", "agent id (the SIP user)")
 	realm := fs.String("realm", "frontdoor", "the config's sip.realm")
+	slow := fs.Bool("bcrypt", false, "print a bcrypt hash (HTTP login only; SIP digest needs sip_ha1)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *id == "" {
+	if *id == "" && !*slow {
 		fmt.Fprintln(stderr, "hash-password: -id is required")
 		return 2
 	}
@@ -53,6 +58,16 @@ func runHashPassword(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "hash-password: no password on stdin")
 		return 1
 	}
-	fmt.Fprintln(stdout, agents.HashPassword(*id, *realm, strings.TrimRight(line, "\r\n")))
+	pw := strings.TrimRight(line, "\r\n")
+	if *slow {
+		h, err := agents.HashPasswordBcrypt(pw)
+		if err != nil {
+			fmt.Fprintf(stderr, "hash-password: %v\n", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, h)
+		return 0
+	}
+	fmt.Fprintln(stdout, agents.HashPassword(*id, *realm, pw))
 	return 0
 }

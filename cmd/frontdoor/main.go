@@ -51,6 +51,7 @@ commands:
   simulate -config FILE -traffic FILE [-hours H] [-seed N] [-json]
                                        replay synthetic traffic through the ACD on a virtual clock
   hash-password -id ID [-realm R]      read a password on stdin, print its ha1: form for the config
+  hash-password -bcrypt                read a password on stdin, print a bcrypt hash (web login only)
   version                              version and build info
 `)
 }

@@ -230,7 +230,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	if n.sipTLS, err = listenSIPTLS(cfg); err != nil {
 		return nil, err
 	}
-	n.http = &http.Server{Handler: dash, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	n.http = newHTTPServer(dash, defaultHTTPLimits, log)
 	// Live dashboards hold SSE streams open; end them so Shutdown need not wait.
 	n.http.RegisterOnShutdown(dash.CloseStreams)
 	n.http.RegisterOnShutdown(n.web.Close) // hijacked WebSockets are not Shutdown's to close

@@ -66,8 +66,13 @@ func newBrowserEdge(cfg *config.Config, sb *calls.Switchboard, principal func(*h
 	lo, hi := cfg.RTPPortRange()
 	wcfg := webrtc.Config{
 		Switchboard: sb, Principal: principal, Number: cfg.Number, Stats: stats, Logger: log,
-		Peer:      webrtc.PeerConfig{IP: rtpIP, AdvertiseIP: cfg.Media.AdvertiseIP, PortMin: uint16(lo), PortMax: uint16(hi)},
-		HoldMusic: func(ctx context.Context, ep media.Endpoint) error { return audio.Loop(ctx, ep, "hold") },
+		Peer:                   webrtc.PeerConfig{IP: rtpIP, AdvertiseIP: cfg.Media.AdvertiseIP, PortMin: uint16(lo), PortMax: uint16(hi)},
+		HoldMusic:              func(ctx context.Context, ep media.Endpoint) error { return audio.Loop(ctx, ep, "hold") },
+		MaxCallerSockets:       cfg.Security.WebSockets.Callers,
+		CallerSocketsPerSource: cfg.Security.WebSockets.CallersPerSource,
+		MaxAgentSockets:        cfg.Security.WebSockets.Agents,
+		AgentSocketsPerAgent:   cfg.Security.WebSockets.PerAgent,
+		Trusted:                cfg.Security.TrustedPrefixes(),
 	}
 	if idb != nil {
 		wcfg.Identity = webIdentity{idb}
