@@ -35,7 +35,8 @@ type IssueOptions struct {
 	// Chain is appended to x5chain after the signer's certificate
 	// (intermediates, never the root).
 	Chain      []*x509.Certificate
-	ValidFrom  time.Time // default: now
+	Signed     time.Time // MSO signing time; default: now
+	ValidFrom  time.Time // default: Signed
 	ValidUntil time.Time // default: ValidFrom + 1 year
 	Rand       io.Reader // default crypto/rand
 }
@@ -56,8 +57,11 @@ func Issue(opts IssueOptions) (*Document, error) {
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
 	}
+	if opts.Signed.IsZero() {
+		opts.Signed = time.Now()
+	}
 	if opts.ValidFrom.IsZero() {
-		opts.ValidFrom = time.Now()
+		opts.ValidFrom = opts.Signed
 	}
 	if opts.ValidUntil.IsZero() {
 		opts.ValidUntil = opts.ValidFrom.AddDate(1, 0, 0)
@@ -90,7 +94,6 @@ func Issue(opts IssueOptions) (*Document, error) {
 		}
 	}
 
-	signed := time.Now().UTC().Truncate(time.Second)
 	mso, err := newTagged24(mobileSecurityObject{
 		Version:         "1.0",
 		DigestAlgorithm: "SHA-256",
@@ -98,7 +101,7 @@ func Issue(opts IssueOptions) (*Document, error) {
 		DeviceKeyInfo:   deviceKeyInfo{DeviceKey: deviceKey},
 		DocType:         opts.DocType,
 		ValidityInfo: validityInfo{
-			Signed:     signed,
+			Signed:     opts.Signed.UTC().Truncate(time.Second),
 			ValidFrom:  opts.ValidFrom.UTC().Truncate(time.Second),
 			ValidUntil: opts.ValidUntil.UTC().Truncate(time.Second),
 		},

@@ -61,6 +61,12 @@ func TestVerifyRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	caAsSigner, err := newIACA("a root posing as a document signer", f.now.Add(-time.Hour), f.now.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.pool.AddCert(caAsSigner.Cert)
+
 	cases := []struct {
 		name string
 		code string
@@ -88,6 +94,13 @@ func TestVerifyRefusals(t *testing.T) {
 		{"DS from another root", CodeUntrusted, func(t *testing.T) ([]byte, VerifyOptions) {
 			doc := f.issue(t, IssueOptions{Signer: foreignDS})
 			return f.present(t, doc, f.holder, f.tr, f.req), f.opts()
+		}},
+		{"signer certificate is a CA", CodeUntrusted, func(t *testing.T) ([]byte, VerifyOptions) {
+			doc := f.issue(t, IssueOptions{Signer: caAsSigner})
+			return f.present(t, doc, f.holder, f.tr, f.req), f.opts()
+		}},
+		{"oversized response", CodeMalformed, func(t *testing.T) ([]byte, VerifyOptions) {
+			return make([]byte, MaxResponseSize+1), f.opts()
 		}},
 		{"expired DS certificate", CodeCertExpired, func(t *testing.T) ([]byte, VerifyOptions) {
 			doc := f.issue(t, IssueOptions{Signer: expiredDS})

@@ -158,6 +158,11 @@ func verifyIssuerAuth(raw cbor.RawMessage, opts VerifyOptions) (*x509.Certificat
 		}
 		return nil, nil, refuse(CodeUntrusted, err, "document signer %q", leaf.Subject.String())
 	}
+	// A DS key signs MSOs and nothing else (ISO 18013-5 B.1.4); a CA or
+	// TLS certificate under the same root must not pass for one.
+	if leaf.IsCA || leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		return nil, nil, refuse(CodeUntrusted, nil, "document signer %q is a CA or lacks digitalSignature key usage", leaf.Subject.String())
+	}
 	pub, ok := leaf.PublicKey.(*ecdsa.PublicKey)
 	if !ok || pub.Curve != elliptic.P256() {
 		return nil, nil, refuse(CodeBadAlg, nil, "document signer key is not P-256")

@@ -27,7 +27,7 @@ type MdocParams struct {
 	// SD-JWT name) or "birth_date" becomes the full-date birth_date.
 	// Values are strings, booleans or integers.
 	Claims    map[string]any
-	IssuedAt  time.Time
+	IssuedAt  time.Time           // default now
 	Validity  time.Duration       // default one year
 	DocType   string              // default mdoc.DocTypeMDL
 	Chain     []*x509.Certificate // intermediates between the DS and the IACA, if any
@@ -39,6 +39,9 @@ type MdocParams struct {
 func IssueMdoc(ds *mdoc.KeyPair, p MdocParams) (Wallet, error) {
 	if p.Validity <= 0 {
 		p.Validity = 365 * 24 * time.Hour
+	}
+	if p.IssuedAt.IsZero() {
+		p.IssuedAt = time.Now()
 	}
 	elements, err := mdlElements(p.Claims)
 	if err != nil {
@@ -55,7 +58,7 @@ func IssueMdoc(ds *mdoc.KeyPair, p MdocParams) (Wallet, error) {
 	doc, err := mdoc.Issue(mdoc.IssueOptions{
 		DocType: p.DocType, Elements: map[string]map[string]any{mdoc.NamespaceMDL: elements},
 		DeviceKey: &hk.PublicKey, Signer: ds, Chain: p.Chain,
-		ValidFrom: p.IssuedAt, ValidUntil: p.IssuedAt.Add(p.Validity),
+		Signed: p.IssuedAt, ValidFrom: p.IssuedAt, ValidUntil: p.IssuedAt.Add(p.Validity),
 	})
 	if err != nil {
 		return Wallet{}, err
