@@ -57,3 +57,7 @@ func AsRefusal(err error) (*Refusal, bool) {
 	ok := errors.As(err, &r)
 	return r, ok
 }
+
+// Refuse makes a Refusal; channels built on the Service (OpenID4VP) use it
+// for the rules of their envelope, so every refusal has one shape.
+func Refuse(code, format string, args ...any) *Refusal { return refuse(code, format, args...) }
