@@ -61,3 +61,8 @@ func AsRefusal(err error) (*Refusal, bool) {
 // Refuse makes a Refusal; channels built on the Service (OpenID4VP) use it
 // for the rules of their envelope, so every refusal has one shape.
 func Refuse(code, format string, args ...any) *Refusal { return refuse(code, format, args...) }
+
+// ReasonCode and ReasonDetail let HTTP edges that define their own refusal
+// interface (dashboard.Refusal) read a Refusal without importing this package.
+func (r *Refusal) ReasonCode() string   { return r.Code }
+func (r *Refusal) ReasonDetail() string { return r.Detail }

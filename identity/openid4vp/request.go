@@ -296,3 +296,17 @@ func randomToken() (string, error) {
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
+
+// Offer opens the exchange for a session the identity service made, for
+// HTTP edges that only know the session id.
+func (v *Verifier) Offer(sessionID string) (requestURI, walletURL string, err error) {
+	sess, ok := v.cfg.Service.Session(sessionID)
+	if !ok {
+		return "", "", fmt.Errorf("openid4vp: no identity session %q", sessionID)
+	}
+	o, err := v.Open(sess)
+	if err != nil {
+		return "", "", err
+	}
+	return o.RequestURI, o.WalletURL, nil
+}

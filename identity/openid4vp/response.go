@@ -274,3 +274,9 @@ func RefusalBody(err error) ErrorBody {
 	}
 	return ErrorBody{Error: "server_error", ErrorDescription: fmt.Sprint(err)}
 }
+
+// HandleResponse is Respond for HTTP edges that only need the verdict.
+func (v *Verifier) HandleResponse(ctx context.Context, sessionID string, form url.Values) error {
+	_, err := v.Respond(ctx, sessionID, form)
+	return err
+}
