@@ -34,6 +34,13 @@ const (
 	CodeSessionExpired    = "session_expired"
 )
 
+// Codes are every refusal code above, for metrics that show each series
+// from start-up.
+var Codes = []string{CodeMalformed, CodeBadTyp, CodeBadAlg, CodeUnknownIssuer, CodeBadSignature, CodeExpired,
+	CodeNotYetValid, CodeBadVCT, CodeBadDisclosure, CodeMissingKeyBinding, CodeBadKeyBinding, CodeWrongNonce,
+	CodeReplayed, CodeWrongAudience, CodeStaleKB, CodeBadSDHash, CodeRevoked, CodeSuspended, CodeStatusUnavailable,
+	CodeUnknownSession, CodeSessionExpired}
+
 // Refusal is why a presentation (or a session lookup) was refused.
 type Refusal struct {
 	Code   string
