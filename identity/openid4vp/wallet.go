@@ -291,3 +291,39 @@ func (r WalletRequest) Post(ctx context.Context, client *http.Client, form url.V
 	}
 	return PostResult{Status: resp.StatusCode, Body: body}, nil
 }
+
+// LoadTrust reads the roots a wallet trusts from a PEM file; skip instead
+// accepts any verifier chain (the request must still be signed by the x5c
+// leaf that client_id names).
+func LoadTrust(rootFile string, skip bool) (Trust, error) {
+	if skip {
+		return Trust{SkipRootTrust: true}, nil
+	}
+	if rootFile == "" {
+		return Trust{}, errors.New("openid4vp: name the verifier's root certificate, or skip root trust explicitly")
+	}
+	certs, err := LoadChain(rootFile)
+	if err != nil {
+		return Trust{}, fmt.Errorf("trusted root: %w", err)
+	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return Trust{Roots: pool}, nil
+}
+
+// PresentLink is a wallet answering an openid4vp:// link with its PID:
+// resolve and verify the request, present the asked claims bound to the
+// client_id and nonce, post the response (encrypted for direct_post.jwt).
+func PresentLink(ctx context.Context, client *http.Client, link string, w wallet.Wallet, trust Trust, o AnswerOptions) (PostResult, error) {
+	req, err := ResolveLink(ctx, client, link, trust)
+	if err != nil {
+		return PostResult{}, err
+	}
+	form, err := req.Answer(w, o)
+	if err != nil {
+		return PostResult{}, err
+	}
+	return req.Post(ctx, client, form)
+}
