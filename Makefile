@@ -12,12 +12,15 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/fdwallet ./cmd/fdwallet
 
 # Runs the platform on the demo config with the store in ./data, after making a
-# demo citizen's wallet (data/demo-wallet.json) to verify calls with.
+# demo citizen's wallet (data/demo-wallet.json) to verify calls with and the
+# demo OpenID4VP verifier certificate (data/verifier.pem, .key, -root.pem).
 run: build
 	@mkdir -p data
 	@[ -f data/demo-wallet.json ] || ./bin/fdwallet issue -issuer-key config/keys/issuer.DEMO-ONLY.private.jwk.json \
 		-iss https://id.example -claims '{"given_name":"Minji","family_name":"Kim","birthdate":"1958-03-02"}' \
 		-out data/demo-wallet.json
+	@[ -f data/verifier.pem ] && [ -f data/verifier.key ] && [ -f data/verifier-root.pem ] || ./bin/fdwallet verifier-cert \
+		-out-cert data/verifier.pem -out-key data/verifier.key -out-root data/verifier-root.pem >/dev/null
 	./bin/frontdoor serve -config config/demo.yaml -data ./data
 
 # Every test: unit, integration, real SIP peers (sipp, baresip), interop, fuzz smoke.

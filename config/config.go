@@ -85,6 +85,12 @@ type Identity struct {
 	// {number, session_id, code, nonce, aud} so the wallet on the caller's phone
 	// wakes up by itself (the code read out stays the fallback). Empty: no push.
 	PushURL string `yaml:"push_url"`
+	// OpenID4VP 1.0 (see openid4vp.go): on when both verifier files are set.
+	PublicURL        string   `yaml:"public_url"`
+	VerifierCertFile string   `yaml:"verifier_cert_file"` // relative: against the data dir, see DataFile
+	VerifierKeyFile  string   `yaml:"verifier_key_file"`
+	ResponseMode     string   `yaml:"response_mode"`      // direct_post.jwt (default) | direct_post
+	MdocTrustAnchors []string `yaml:"mdoc_trust_anchors"` // PEM IACA roots, relative to the config file
 }
 
 // Issuer is a trusted credential issuer and the file holding its keys.

@@ -44,6 +44,7 @@ func (c *Config) applyDefaults() {
 	}
 	c.Security.applyDefaults()
 	setString(&c.Identity.Mode, ModeOffer)
+	setString(&c.Identity.ResponseMode, ResponseDirectPostJWT)
 	if c.Identity.Claims == nil {
 		c.Identity.Claims = append([]string(nil), defaultClaims...)
 	}

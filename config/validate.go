@@ -49,6 +49,7 @@ func (c *Config) validate(v *validator) {
 	c.Security.validate(v)
 	c.validateTLS(v)
 	c.validateIdentity(v)
+	c.validateOpenID4VP(v)
 	c.validateIVR(v)
 	c.Callback.validate(v)
 	c.Recording.validate(v)

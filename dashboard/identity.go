@@ -98,6 +98,10 @@ type sessionResponse struct {
 	Code      string    `json:"code"`
 	ExpiresAt time.Time `json:"expires_at"`
 	CallID    string    `json:"call_id,omitempty"`
+	// RequestURI and WalletURL start an OpenID4VP exchange; absent when
+	// OpenID4VP is off.
+	RequestURI string `json:"request_uri,omitempty"`
+	WalletURL  string `json:"wallet_url,omitempty"`
 }
 
 type codeResponse struct {
@@ -141,8 +145,17 @@ func (s *Server) newIdentitySession(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal", "could not open a verification session")
 		return
 	}
-	writeJSON(w, http.StatusCreated, sessionResponse{ID: sess.ID, Nonce: sess.Nonce, Aud: sess.Aud,
-		Code: sess.Code, ExpiresAt: sess.ExpiresAt.UTC(), CallID: sess.CallID})
+	resp := sessionResponse{ID: sess.ID, Nonce: sess.Nonce, Aud: sess.Aud,
+		Code: sess.Code, ExpiresAt: sess.ExpiresAt.UTC(), CallID: sess.CallID}
+	if s.cfg.OpenID4VP != nil {
+		resp.RequestURI, resp.WalletURL, err = s.cfg.OpenID4VP.Offer(sess.ID)
+		if err != nil {
+			s.log.Error("openid4vp offer", "session", sess.ID, "err", err)
+			writeError(w, http.StatusInternalServerError, "internal", "could not open an OpenID4VP request")
+			return
+		}
+	}
+	writeJSON(w, http.StatusCreated, resp)
 }
 
 func (s *Server) identityByCode(w http.ResponseWriter, r *http.Request) {

@@ -42,6 +42,7 @@ type Config struct {
 	Directory  Directory
 	CDRs       CDRSource
 	Identity   Identity
+	OpenID4VP  OpenID4VP // nil: OpenID4VP off
 	Metrics    *metrics.Metrics
 	AdminToken string // bearer token with role admin; empty disables it
 	Logger     *slog.Logger
@@ -185,6 +186,8 @@ func (s *Server) routes() error {
 	m.HandleFunc("GET /api/v1/identity/codes/{code}", s.limited(s.public, writeError, s.identityByCode))
 	m.HandleFunc("POST /api/v1/identity/sessions/{id}/presentation",
 		s.limited(s.public, writePresentationRefusal, s.presentation))
+	m.HandleFunc("GET /api/v1/identity/sessions/{id}/request", s.limited(s.public, writeError, s.requestObject))
+	m.HandleFunc("POST /api/v1/identity/sessions/{id}/response", s.limited(s.public, writeWalletError, s.walletResponse))
 
 	for pattern, h := range s.cfg.Mount {
 		m.Handle(pattern, h)

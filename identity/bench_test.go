@@ -83,7 +83,7 @@ func BenchmarkVerify(b *testing.B) {
 			})
 		})
 		b.Run(alg+"/kb-jwt", func(b *testing.B) {
-			measure(b, "kb-jwts/s", func() error { return v.keyBinding(p, holder, nonce) })
+			measure(b, "kb-jwts/s", func() error { return v.keyBinding(p, holder, nonce, v.aud) })
 		})
 		b.Run(alg+"/disclosures", func(b *testing.B) {
 			measure(b, "disclosure-sets/s", func() error {

@@ -34,6 +34,13 @@ const (
 	CodeSessionExpired    = "session_expired"
 )
 
+// Codes are every refusal code above, for metrics that show each series
+// from start-up.
+var Codes = []string{CodeMalformed, CodeBadTyp, CodeBadAlg, CodeUnknownIssuer, CodeBadSignature, CodeExpired,
+	CodeNotYetValid, CodeBadVCT, CodeBadDisclosure, CodeMissingKeyBinding, CodeBadKeyBinding, CodeWrongNonce,
+	CodeReplayed, CodeWrongAudience, CodeStaleKB, CodeBadSDHash, CodeRevoked, CodeSuspended, CodeStatusUnavailable,
+	CodeUnknownSession, CodeSessionExpired}
+
 // Refusal is why a presentation (or a session lookup) was refused.
 type Refusal struct {
 	Code   string
@@ -57,3 +64,12 @@ func AsRefusal(err error) (*Refusal, bool) {
 	ok := errors.As(err, &r)
 	return r, ok
 }
+
+// Refuse makes a Refusal; channels built on the Service (OpenID4VP) use it
+// for the rules of their envelope, so every refusal has one shape.
+func Refuse(code, format string, args ...any) *Refusal { return refuse(code, format, args...) }
+
+// ReasonCode and ReasonDetail let HTTP edges that define their own refusal
+// interface (dashboard.Refusal) read a Refusal without importing this package.
+func (r *Refusal) ReasonCode() string   { return r.Code }
+func (r *Refusal) ReasonDetail() string { return r.Detail }

@@ -23,7 +23,14 @@ const (
 	MethodPhoneCode = "phone-code"
 	MethodWeb       = "web"
 	MethodPush      = "push"
+	// Presentations answering an OpenID4VP request, by credential format.
+	MethodOpenID4VPSDJWT = "openid4vp-sdjwt"
+	MethodOpenID4VPMdoc  = "openid4vp-mdoc"
 )
+
+// Methods are every verification method, so metrics can show each series
+// at zero from start-up.
+var Methods = []string{MethodPhoneCode, MethodWeb, MethodPush, MethodOpenID4VPSDJWT, MethodOpenID4VPMdoc}
 
 // ResultVerified is the Observe result of an accepted presentation; refused
 // ones report their refusal code.
@@ -167,17 +174,36 @@ func (s *Service) ByCode(code string) (Session, bool) {
 	return s.sessions.byCodeLive(code)
 }
 
+// Verifier is the SD-JWT VC verifier the service checks presentations
+// with, for channels (OpenID4VP) that unwrap the presentation themselves.
+func (s *Service) Verifier() *Verifier { return s.verifier }
+
+// Session returns a known session (live or recently expired).
+func (s *Service) Session(id string) (Session, bool) { return s.sessions.get(id) }
+
 // Present verifies a presentation for a session. method is one of the
 // Method constants (it labels audit and metrics). The error is a *Refusal.
 func (s *Service) Present(ctx context.Context, sessionID string, presentation []byte, method string) (Claims, error) {
+	return s.PresentFunc(sessionID, method, credentialDigest(presentation), func(sess Session) (Verified, error) {
+		return s.verifier.Verify(ctx, presentation, sess.Nonce)
+	})
+}
+
+// PresentFunc runs verify as the check of a session's presentation, with
+// the session bookkeeping, audit and metrics of Present: channels that
+// carry a presentation in an envelope (OpenID4VP) unwrap and check it in
+// verify, and their verdict wakes Wait exactly like a direct presentation.
+// digest labels the audit entry when the session refuses before verify
+// runs. A non-Refusal error from verify is recorded as malformed.
+func (s *Service) PresentFunc(sessionID, method, digest string, verify func(Session) (Verified, error)) (Claims, error) {
 	sess, r := s.sessions.begin(sessionID)
 	if r != nil {
 		// The digest (of what was sent, unverified) lets an auditor tie a
 		// replay to the credential that was verified before.
-		s.record(sess, method, Verified{Digest: credentialDigest(presentation)}, r)
+		s.record(sess, method, Verified{Digest: digest}, r)
 		return nil, r
 	}
-	got, err := s.verifier.Verify(ctx, presentation, sess.Nonce)
+	got, err := verify(sess)
 	if err != nil {
 		r, ok := AsRefusal(err)
 		if !ok {

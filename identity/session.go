@@ -135,6 +135,16 @@ func (s *sessions) purge(now time.Time) {
 	}
 }
 
+func (s *sessions) get(id string) (Session, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.byID[id]
+	if !ok {
+		return Session{}, false
+	}
+	return e.Session, true
+}
+
 func (s *sessions) byCodeLive(code string) (Session, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -85,9 +85,25 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	return v, nil
 }
 
+// VerifyOption adjusts one Verify call.
+type VerifyOption func(*verifyOptions)
+
+type verifyOptions struct{ aud string }
+
+// WithAudience makes the KB-JWT aud that must be named aud instead of the
+// configured verifier_id: over OpenID4VP a wallet binds its presentation to
+// the request's client_id, which differs per verifier certificate.
+func WithAudience(aud string) VerifyOption {
+	return func(o *verifyOptions) { o.aud = aud }
+}
+
 // Verify checks a presentation against a session's nonce. The returned
 // error is always a *Refusal.
-func (v *Verifier) Verify(ctx context.Context, presentation []byte, nonce string) (Verified, error) {
+func (v *Verifier) Verify(ctx context.Context, presentation []byte, nonce string, opts ...VerifyOption) (Verified, error) {
+	o := verifyOptions{aud: v.aud}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var out Verified
 	p, err := sdjwt.Split(strings.TrimSpace(string(presentation)))
 	if err != nil {
@@ -99,7 +115,7 @@ func (v *Verifier) Verify(ctx context.Context, presentation []byte, nonce string
 	if err != nil {
 		return out, err
 	}
-	if err := v.keyBinding(p, cnf, nonce); err != nil {
+	if err := v.keyBinding(p, cnf, nonce, o.aud); err != nil {
 		return out, err
 	}
 	claims, err := sdjwt.Resolve(payload, p.Disclosures)
@@ -265,7 +281,7 @@ func holderKey(payload map[string]any) (jose.JSONWebKey, error) {
 
 // keyBinding checks the KB-JWT: typ, alg, signature by the holder key,
 // nonce, aud, iat window, sd_hash.
-func (v *Verifier) keyBinding(p sdjwt.Presentation, holder jose.JSONWebKey, nonce string) error {
+func (v *Verifier) keyBinding(p sdjwt.Presentation, holder jose.JSONWebKey, nonce, wantAud string) error {
 	if p.KBJWT == "" {
 		return refuse(CodeMissingKeyBinding, "presentation has no KB-JWT (key binding is required)")
 	}
@@ -295,8 +311,8 @@ func (v *Verifier) keyBinding(p sdjwt.Presentation, holder jose.JSONWebKey, nonc
 	if kb.Nonce == nil || *kb.Nonce != nonce {
 		return refuse(CodeWrongNonce, "KB-JWT nonce does not match the session's")
 	}
-	if aud, ok := kb.Aud.(string); !ok || aud != v.aud {
-		return refuse(CodeWrongAudience, "KB-JWT aud %v, want %q", kb.Aud, v.aud)
+	if aud, ok := kb.Aud.(string); !ok || aud != wantAud {
+		return refuse(CodeWrongAudience, "KB-JWT aud %v, want %q", kb.Aud, wantAud)
 	}
 	if kb.Iat == nil {
 		return refuse(CodeBadKeyBinding, "KB-JWT has no iat")
@@ -355,3 +371,7 @@ func (v *Verifier) checkStatus(ctx context.Context, iss string, payload map[stri
 func typIs(got, want string) bool {
 	return strings.EqualFold(strings.TrimPrefix(strings.ToLower(got), "application/"), want)
 }
+
+// CredentialDigest is the audit digest of a presentation's issuer-signed
+// JWT, empty when it is not an SD-JWT.
+func CredentialDigest(presentation []byte) string { return credentialDigest(presentation) }

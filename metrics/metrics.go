@@ -227,3 +227,13 @@ func labelSafe(v string) string {
 	}
 	return b.String()
 }
+
+// IdentitySeries creates every method × result series at zero, so the
+// identity dashboards see each pair before the first presentation.
+func (m *Metrics) IdentitySeries(methods, results []string) {
+	for _, meth := range methods {
+		for _, r := range results {
+			m.identity.WithLabelValues(labelSafe(meth), labelSafe(r))
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontdoor-project/frontdoor/identity/openid4vp"
 	"github.com/frontdoor-project/frontdoor/identity/sdjwt"
 	"github.com/frontdoor-project/frontdoor/identity/statuslist"
 	"github.com/frontdoor-project/frontdoor/identity/wallet"
@@ -40,6 +41,14 @@ commands:
         [-disclose given_name,family_name,birthdate]
       answers a verification session; prints the server's JSON answer and
       exits 1 unless verified
+  present -wallet FILE -link 'openid4vp://?client_id=…&request_uri=…'
+        (-trust-root PEM | -insecure-skip-root-trust) [-disclose names]
+      answers an OpenID4VP 1.0 request: checks the request object's
+      signature, x5c chain and x509_hash client_id, then posts the
+      presentation (direct_post.jwt: encrypted, ECDH-ES + A128GCM)
+  verifier-cert -out-cert PEM -out-key PEM -out-root PEM [-name CN]
+      makes a demo root and an OpenID4VP verifier certificate it signs
+      (kept if all three files exist)
   status-list -issuer-key FILE -iss URL -uri URL [-size N] [-bits 1|2|4|8]
         [-revoked 1,5] [-suspended 7] [-ttl SECONDS] -out FILE
       signs a Status List Token (revoked = 1, suspended = 2, others valid)
@@ -72,6 +81,7 @@ func run(args []string, stdout io.Writer) error {
 		"mdoc-keygen":   mdocKeygen,
 		"present":       present,
 		"status-list":   statusList,
+		"verifier-cert": verifierCert,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -175,8 +185,14 @@ func present(args []string, stdout io.Writer) error {
 	aud := fs.String("aud", "", "verifier id (with -session)")
 	disclose := fs.String("disclose", "", "claims to reveal, comma separated (default: what the session asks, else given_name,family_name,birthdate)")
 	timeout := fs.Duration("timeout", 15*time.Second, "HTTP timeout")
+	link := fs.String("link", "", "an openid4vp:// link (wallet_url) to answer instead of a session")
+	trustRoot := fs.String("trust-root", "", "PEM root certificate the verifier must chain to (with -link)")
+	skipTrust := fs.Bool("insecure-skip-root-trust", false, "with -link: accept any verifier certificate chain (demo only)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *link != "" {
+		return presentLink(*walletPath, *link, *trustRoot, *skipTrust, *disclose, *timeout, stdout)
 	}
 	if *walletPath == "" || (*code == "") == (*session == "") {
 		return errors.New("present: -wallet and exactly one of -code or -session are required")
@@ -272,5 +288,57 @@ func mark(statuses []uint8, list string, value uint8) error {
 		}
 		statuses[i] = value
 	}
+	return nil
+}
+
+func presentLink(walletPath, link, trustRoot string, skipTrust bool, disclose string, timeout time.Duration, stdout io.Writer) error {
+	if walletPath == "" {
+		return errors.New("present: -link needs -wallet")
+	}
+	w, err := wallet.Load(walletPath)
+	if err != nil {
+		return err
+	}
+	trust, err := openid4vp.LoadTrust(trustRoot, skipTrust)
+	if err != nil {
+		return fmt.Errorf("present: %w (-trust-root or -insecure-skip-root-trust)", err)
+	}
+	var o openid4vp.AnswerOptions
+	if disclose != "" {
+		o.Disclose = strings.Split(disclose, ",")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	res, err := openid4vp.PresentLink(ctx, &http.Client{Timeout: timeout}, link, w, trust, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, strings.TrimSpace(string(res.Body)))
+	if res.Status != http.StatusOK {
+		return exitError(1)
+	}
+	return nil
+}
+
+func verifierCert(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("verifier-cert", flag.ContinueOnError)
+	cert := fs.String("out-cert", "", "verifier certificate chain (leaf, root)")
+	key := fs.String("out-key", "", "verifier private key")
+	root := fs.String("out-root", "", "the demo root alone, for wallets to trust")
+	name := fs.String("name", "frontdoor demo verifier (DEMO ONLY)", "the certificate's common name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cert == "" || *key == "" || *root == "" {
+		return errors.New("verifier-cert: -out-cert, -out-key and -out-root are required")
+	}
+	if err := openid4vp.DemoChain(*cert, *key, *root, *name, time.Now()); err != nil {
+		return err
+	}
+	chain, err := openid4vp.LoadChain(*cert)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, openid4vp.ClientID(chain[0]))
 	return nil
 }

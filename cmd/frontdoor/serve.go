@@ -19,6 +19,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/calls"
 	"github.com/frontdoor-project/frontdoor/config"
 	"github.com/frontdoor-project/frontdoor/dashboard"
+	"github.com/frontdoor-project/frontdoor/identity"
 	"github.com/frontdoor-project/frontdoor/media"
 	"github.com/frontdoor-project/frontdoor/media/prompts"
 	"github.com/frontdoor-project/frontdoor/media/record"
@@ -117,6 +118,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		agencyIDs = append(agencyIDs, a.ID)
 	}
 	n.metrics = metrics.New(agencyIDs)
+	n.metrics.IdentitySeries(identity.Methods, identityResults())
 	dir := directoryOf(cfg)
 
 	rcfg, err := routingConfig(cfg)
@@ -132,6 +134,10 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		return nil, err
 	}
 	idsvc, err := newIdentity(cfg, st, n.metrics, log)
+	if err != nil {
+		return nil, err
+	}
+	oid4vp, err := newOpenID4VP(cfg, dataDir, idsvc)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +213,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	citizens.set(n.edge)
 
 	dash, err = dashboard.New(dashboard.Config{
-		View: n.sb, Directory: httpDirectory{dir}, CDRs: st, Identity: dashIdentity(idb),
+		View: n.sb, Directory: httpDirectory{dir}, CDRs: st, Identity: dashIdentity(idb), OpenID4VP: dashOpenID4VP(oid4vp),
 		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log, Mount: n.web.Routes(),
 		Audit: supervisorAudit(st), QueueLogPath: n.qlog.Name(), RecordingsDir: n.recordings, Coach: n.sb.Coach,
 		Transfer: func(ctx context.Context, callID, to string) error { return n.sb.Transfer(ctx, callID, to, nil) },

@@ -1,0 +1,103 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+)
+
+// OpenID4VP is the OpenID4VP verifier (identity/openid4vp.Verifier) as the
+// HTTP edge uses it; nil in Config turns the request_uri and response_uri
+// routes off and leaves request_uri/wallet_url out of session answers.
+type OpenID4VP interface {
+	// Offer opens the exchange for a session just made.
+	Offer(sessionID string) (requestURI, walletURL string, err error)
+	// RequestObject is the signed request object (a compact JWS); an error
+	// means the session has no exchange.
+	RequestObject(sessionID string) ([]byte, error)
+	// HandleResponse checks a wallet's answer; a refusal is an error with a
+	// ReasonCode (see Refusal).
+	HandleResponse(ctx context.Context, sessionID string, form url.Values) error
+}
+
+// maxWalletResponse bounds a response_uri body: an encrypted SD-JWT
+// presentation or mdoc DeviceResponse is a few KiB.
+const maxWalletResponse = 64 << 10
+
+// requestObjectType is the RFC 9101 media type of a request object.
+const requestObjectType = "application/oauth-authz-req+jwt"
+
+// walletError is the OAuth-style error body of the response_uri (OpenID4VP
+// 1.0 §8.2), which the contract uses instead of this API's usual shape.
+type walletError struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+}
+
+func writeWalletError(w http.ResponseWriter, status int, code, detail string) {
+	writeJSON(w, status, walletError{Error: code, ErrorDescription: detail})
+}
+
+func (s *Server) openID4VPDisabled(w http.ResponseWriter) bool {
+	if s.cfg.OpenID4VP != nil {
+		return false
+	}
+	writeError(w, http.StatusNotFound, "openid4vp_disabled", "OpenID4VP is off on this server (no verifier certificate configured)")
+	return true
+}
+
+func (s *Server) requestObject(w http.ResponseWriter, r *http.Request) {
+	if s.openID4VPDisabled(w) {
+		return
+	}
+	jwt, err := s.cfg.OpenID4VP.RequestObject(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "unknown_session", "no OpenID4VP request for this session")
+		return
+	}
+	w.Header().Set("Content-Type", requestObjectType)
+	// A request object carries a one-time nonce and state: never cache it.
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(jwt)
+}
+
+func (s *Server) walletResponse(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.OpenID4VP == nil {
+		writeWalletError(w, http.StatusNotFound, "openid4vp_disabled", "OpenID4VP is off on this server")
+		return
+	}
+	if !isMediaType(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		writeWalletError(w, http.StatusBadRequest, "invalid_request", "send the response form-encoded (application/x-www-form-urlencoded)")
+		return
+	}
+	body, rerr := readBody(w, r, maxWalletResponse)
+	if rerr != nil {
+		writeWalletError(w, rerr.status, "invalid_request", rerr.detail)
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		writeWalletError(w, http.StatusBadRequest, "invalid_request", "the body is not a valid form: "+err.Error())
+		return
+	}
+	err = s.cfg.OpenID4VP.HandleResponse(r.Context(), r.PathValue("id"), form)
+	if err != nil {
+		var ref Refusal
+		if !errors.As(err, &ref) {
+			s.log.Error("openid4vp response", "session", r.PathValue("id"), "err", err)
+			writeWalletError(w, http.StatusInternalServerError, "server_error", "the response could not be checked")
+			return
+		}
+		detail := ref.Error()
+		if d, ok := ref.(interface{ ReasonDetail() string }); ok {
+			detail = d.ReasonDetail()
+		}
+		// The contract answers every refusal 400, whatever the rule.
+		writeWalletError(w, http.StatusBadRequest, ref.ReasonCode(), detail)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, struct{}{})
+}

@@ -1,0 +1,329 @@
+package openid4vp
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/frontdoor-project/frontdoor/identity/wallet"
+)
+
+// The wallet side, for cmd/fdwallet and tests: it resolves a request the
+// way a real wallet must (signature by the x5c leaf, client_id = hash of
+// that leaf, chain to a trusted root) before it presents anything.
+
+// WalletRequest is a verified request object, as a wallet reads it.
+type WalletRequest struct {
+	ClientID     string
+	ResponseURI  string
+	ResponseMode string
+	Nonce        string
+	State        string
+	// Claims are the SD-JWT claim names the pid query asks for.
+	Claims []string
+	// EncKey is the verifier's ECDH-ES key from client_metadata.jwks.
+	EncKey jose.JSONWebKey
+	// Leaf is the certificate that signed the request.
+	Leaf *x509.Certificate
+}
+
+// Trust says how a wallet accepts a verifier certificate: chained to
+// Roots, or, with SkipRootTrust, any chain (the signature and client_id
+// binding are still checked; for demos against unknown verifiers).
+type Trust struct {
+	Roots         *x509.CertPool
+	SkipRootTrust bool
+}
+
+const maxRequestObject = 64 << 10
+
+// ResolveLink fetches and verifies the request an openid4vp:// link names.
+func ResolveLink(ctx context.Context, client *http.Client, link string, trust Trust) (WalletRequest, error) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return WalletRequest{}, fmt.Errorf("openid4vp link: %w", err)
+	}
+	q := u.Query()
+	clientID, reqURI := q.Get("client_id"), q.Get("request_uri")
+	if clientID == "" || reqURI == "" {
+		return WalletRequest{}, errors.New("openid4vp link: needs client_id and request_uri")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, reqURI, nil)
+	if err != nil {
+		return WalletRequest{}, fmt.Errorf("request_uri: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return WalletRequest{}, fmt.Errorf("request_uri: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRequestObject))
+	if err != nil {
+		return WalletRequest{}, fmt.Errorf("request_uri: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return WalletRequest{}, fmt.Errorf("request_uri: HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(body))
+	}
+	return VerifyRequestObject(string(body), clientID, trust)
+}
+
+// VerifyRequestObject checks a request object against the client_id the
+// link gave and the trust settings.
+func VerifyRequestObject(compact, clientID string, trust Trust) (WalletRequest, error) {
+	var out WalletRequest
+	jws, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return out, fmt.Errorf("request object: %w", err)
+	}
+	h := jws.Signatures[0].Protected
+	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != RequestObjectType {
+		return out, fmt.Errorf("request object: typ %q, want %q", typ, RequestObjectType)
+	}
+	chain, err := x5cOf(compact)
+	if err != nil {
+		return out, err
+	}
+	leaf := chain[0]
+	if !trust.SkipRootTrust {
+		inter := x509.NewCertPool()
+		for _, c := range chain[1:] {
+			inter.AddCert(c)
+		}
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: trust.Roots, Intermediates: inter,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+			return out, fmt.Errorf("request object: verifier certificate: %w", err)
+		}
+	}
+	if got := ClientID(leaf); got != clientID {
+		return out, fmt.Errorf("request object: client_id %q is not the x509_hash of the signing certificate (%q)", clientID, got)
+	}
+	payload, err := jws.Verify(leaf.PublicKey)
+	if err != nil {
+		return out, fmt.Errorf("request object: signature: %w", err)
+	}
+	var claims struct {
+		ClientID       string `json:"client_id"`
+		ResponseType   string `json:"response_type"`
+		ResponseMode   string `json:"response_mode"`
+		ResponseURI    string `json:"response_uri"`
+		Nonce          string `json:"nonce"`
+		State          string `json:"state"`
+		Exp            int64  `json:"exp"`
+		ClientMetadata struct {
+			JWKS jose.JSONWebKeySet `json:"jwks"`
+		} `json:"client_metadata"`
+		DCQL struct {
+			Credentials []struct {
+				ID     string `json:"id"`
+				Claims []struct {
+					Path []string `json:"path"`
+				} `json:"claims"`
+			} `json:"credentials"`
+		} `json:"dcql_query"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return out, fmt.Errorf("request object: %w", err)
+	}
+	if claims.ClientID != clientID || claims.ResponseType != "vp_token" || claims.ResponseURI == "" || claims.Nonce == "" {
+		return out, errors.New("request object: needs the link's client_id, response_type vp_token, response_uri and nonce")
+	}
+	if claims.Exp != 0 && time.Now().Unix() > claims.Exp {
+		return out, errors.New("request object: expired")
+	}
+	out = WalletRequest{ClientID: clientID, ResponseURI: claims.ResponseURI, ResponseMode: claims.ResponseMode,
+		Nonce: claims.Nonce, State: claims.State, Leaf: leaf}
+	for _, c := range claims.DCQL.Credentials {
+		if c.ID != QueryPID {
+			continue
+		}
+		for _, cl := range c.Claims {
+			if len(cl.Path) == 1 {
+				out.Claims = append(out.Claims, cl.Path[0])
+			}
+		}
+	}
+	for _, k := range claims.ClientMetadata.JWKS.Keys {
+		if k.Use == "enc" || k.Algorithm == string(jose.ECDH_ES) {
+			out.EncKey = k
+			break
+		}
+	}
+	if out.ResponseMode == ModeDirectPostJWT && out.EncKey.Key == nil {
+		return out, errors.New("request object: direct_post.jwt without an encryption key in client_metadata.jwks")
+	}
+	return out, nil
+}
+
+// x5cOf reads the x5c chain from a JWS's protected header. It is decoded
+// by hand because go-jose only hands out x5c after its own chain check,
+// and a wallet skipping root trust still needs the leaf.
+func x5cOf(compact string) ([]*x509.Certificate, error) {
+	seg, _, _ := strings.Cut(compact, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return nil, fmt.Errorf("request object header: %w", err)
+	}
+	var h struct {
+		X5C []string `json:"x5c"`
+	}
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, fmt.Errorf("request object header: %w", err)
+	}
+	if len(h.X5C) == 0 {
+		return nil, errors.New("request object: no x5c header")
+	}
+	var chain []*x509.Certificate
+	for _, s := range h.X5C {
+		der, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("request object x5c: %w", err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, fmt.Errorf("request object x5c: %w", err)
+		}
+		chain = append(chain, c)
+	}
+	return chain, nil
+}
+
+// AnswerOptions adjust Answer, mostly so tests can break one rule.
+type AnswerOptions struct {
+	Disclose []string               // default: the claims the request asks for
+	Aud      string                 // KB-JWT aud; default the client_id
+	Nonce    string                 // KB-JWT nonce; default the request's
+	State    *string                // default the request's
+	Enc      jose.ContentEncryption // default A128GCM
+	Plain    bool                   // send vp_token and state unencrypted
+	Now      time.Time
+}
+
+// Answer builds the form a wallet posts to the response_uri with the
+// wallet's PID.
+func (r WalletRequest) Answer(w wallet.Wallet, o AnswerOptions) (url.Values, error) {
+	if o.Disclose == nil {
+		o.Disclose = r.Claims
+	}
+	if o.Aud == "" {
+		o.Aud = r.ClientID
+	}
+	if o.Nonce == "" {
+		o.Nonce = r.Nonce
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	pres, err := w.Present(o.Disclose, o.Nonce, o.Aud, o.Now)
+	if err != nil {
+		return nil, fmt.Errorf("presentation: %w", err)
+	}
+	return r.Form(map[string][]string{QueryPID: {pres}}, o)
+}
+
+// Form wraps a vp_token for the response_uri: encrypted (direct_post.jwt)
+// unless the request is direct_post or o.Plain.
+func (r WalletRequest) Form(vpToken map[string][]string, o AnswerOptions) (url.Values, error) {
+	state := r.State
+	if o.State != nil {
+		state = *o.State
+	}
+	tok, err := json.Marshal(vpToken)
+	if err != nil {
+		return nil, fmt.Errorf("vp_token: %w", err)
+	}
+	if o.Plain || r.ResponseMode == ModeDirectPost {
+		return url.Values{"vp_token": {string(tok)}, "state": {state}}, nil
+	}
+	if o.Enc == "" {
+		o.Enc = jose.A128GCM
+	}
+	payload, err := json.Marshal(map[string]any{"vp_token": json.RawMessage(tok), "state": state})
+	if err != nil {
+		return nil, fmt.Errorf("response: %w", err)
+	}
+	enc, err := jose.NewEncrypter(o.Enc, jose.Recipient{Algorithm: jose.ECDH_ES, Key: r.EncKey.Key, KeyID: r.EncKey.KeyID}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("response encryption: %w", err)
+	}
+	jwe, err := enc.Encrypt(payload)
+	if err != nil {
+		return nil, fmt.Errorf("response encryption: %w", err)
+	}
+	s, err := jwe.CompactSerialize()
+	if err != nil {
+		return nil, fmt.Errorf("response encryption: %w", err)
+	}
+	return url.Values{"response": {s}}, nil
+}
+
+// PostResult is the verifier's answer at the response_uri.
+type PostResult struct {
+	Status int
+	Body   []byte
+}
+
+// Post sends the form to the response_uri.
+func (r WalletRequest) Post(ctx context.Context, client *http.Client, form url.Values) (PostResult, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.ResponseURI, strings.NewReader(form.Encode()))
+	if err != nil {
+		return PostResult{}, fmt.Errorf("response_uri: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := client.Do(req)
+	if err != nil {
+		return PostResult{}, fmt.Errorf("response_uri: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return PostResult{}, fmt.Errorf("response_uri: %w", err)
+	}
+	return PostResult{Status: resp.StatusCode, Body: body}, nil
+}
+
+// LoadTrust reads the roots a wallet trusts from a PEM file; skip instead
+// accepts any verifier chain (the request must still be signed by the x5c
+// leaf that client_id names).
+func LoadTrust(rootFile string, skip bool) (Trust, error) {
+	if skip {
+		return Trust{SkipRootTrust: true}, nil
+	}
+	if rootFile == "" {
+		return Trust{}, errors.New("openid4vp: name the verifier's root certificate, or skip root trust explicitly")
+	}
+	certs, err := LoadChain(rootFile)
+	if err != nil {
+		return Trust{}, fmt.Errorf("trusted root: %w", err)
+	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return Trust{Roots: pool}, nil
+}
+
+// PresentLink is a wallet answering an openid4vp:// link with its PID:
+// resolve and verify the request, present the asked claims bound to the
+// client_id and nonce, post the response (encrypted for direct_post.jwt).
+func PresentLink(ctx context.Context, client *http.Client, link string, w wallet.Wallet, trust Trust, o AnswerOptions) (PostResult, error) {
+	req, err := ResolveLink(ctx, client, link, trust)
+	if err != nil {
+		return PostResult{}, err
+	}
+	form, err := req.Answer(w, o)
+	if err != nil {
+		return PostResult{}, err
+	}
+	return req.Post(ctx, client, form)
+}
