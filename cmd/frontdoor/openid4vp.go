@@ -7,6 +7,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/config"
 	"github.com/frontdoor-project/frontdoor/dashboard"
 	"github.com/frontdoor-project/frontdoor/identity"
+	"github.com/frontdoor-project/frontdoor/identity/mdoc"
 	"github.com/frontdoor-project/frontdoor/identity/openid4vp"
 )
 
@@ -39,17 +40,8 @@ func newOpenID4VP(cfg *config.Config, dataDir string, svc *identity.Service) (*o
 	}
 	return openid4vp.New(openid4vp.Config{
 		Service: svc, PublicURL: id.PublicURL, Chain: chain, Key: key, ResponseMode: id.ResponseMode,
-		VCTs: id.VCTs, Claims: id.Claims, Mdoc: newMdocVerifier(anchors),
+		VCTs: id.VCTs, Claims: id.Claims, Mdoc: openid4vp.NewMdocChecker(anchors, nil),
 	})
-}
-
-// newMdocVerifier is where identity/mdoc plugs in: it gets the IACA roots
-// of identity.mdoc_trust_anchors and returns an openid4vp.MdocVerifier.
-// Returning nil (as now, while no mdoc verifier is built) makes mDL answers
-// refused with unsupported_format.
-func newMdocVerifier(anchors []*x509.Certificate) openid4vp.MdocVerifier {
-	_ = anchors
-	return nil
 }
 
 // dashOpenID4VP hands the verifier to the HTTP edge; a nil interface when off.
@@ -64,5 +56,6 @@ func dashOpenID4VP(v *openid4vp.Verifier) dashboard.OpenID4VP {
 // frontdoor_identity_verifications_total, pre-registered at zero.
 func identityResults() []string {
 	out := append([]string{identity.ResultVerified}, identity.Codes...)
-	return append(out, openid4vp.Codes...)
+	out = append(out, openid4vp.Codes...)
+	return append(out, mdoc.Codes...)
 }

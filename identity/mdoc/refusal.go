@@ -28,6 +28,11 @@ const (
 	CodeUnrequestedClaims  = "mdoc_unrequested_claims"
 )
 
+// Codes are every refusal code above, for pre-registered metrics.
+var Codes = []string{CodeMalformed, CodeBadDocType, CodeBadAlg, CodeUntrusted, CodeCertExpired,
+	CodeBadIssuerSignature, CodeMSOExpired, CodeMSONotYetValid, CodeBadDigest, CodeMissingDeviceAuth,
+	CodeBadDeviceSignature, CodeMissingClaims, CodeUnrequestedClaims}
+
 // Refusal is why a DeviceResponse was refused. Err, when set, is the
 // underlying library error (kept for logs, never shown to the wallet).
 type Refusal struct {
