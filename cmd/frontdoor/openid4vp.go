@@ -48,7 +48,6 @@ func newOpenID4VP(cfg *config.Config, dataDir string, svc *identity.Service) (*o
 // Returning nil (as now, while no mdoc verifier is built) makes mDL answers
 // refused with unsupported_format.
 func newMdocVerifier(anchors []*x509.Certificate) openid4vp.MdocVerifier {
-	_ = anchors
 	return nil
 }
 

@@ -168,7 +168,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 			Ring:       time.Duration(cfg.Callback.RingSeconds) * time.Second}
 	}
 	if idsvc != nil {
-		idb = &identityBridge{s: idsvc}
+		idb = &identityBridge{s: idsvc, oid4vp: oid4vp}
 		scfg.Identity = idb
 	}
 	for _, a := range cfg.Agencies {
