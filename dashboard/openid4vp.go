@@ -14,7 +14,7 @@ type OpenID4VP interface {
 	// Offer opens the exchange for a session just made.
 	Offer(sessionID string) (requestURI, walletURL string, err error)
 	// RequestObject is the signed request object (a compact JWS); an error
-	// means the session has no exchange.
+	// means the session has no live exchange (unknown or expired).
 	RequestObject(sessionID string) ([]byte, error)
 	// HandleResponse checks a wallet's answer; a refusal is an error with a
 	// ReasonCode (see Refusal).
@@ -53,7 +53,8 @@ func (s *Server) requestObject(w http.ResponseWriter, r *http.Request) {
 	}
 	jwt, err := s.cfg.OpenID4VP.RequestObject(r.PathValue("id"))
 	if err != nil {
-		writeError(w, http.StatusNotFound, "unknown_session", "no OpenID4VP request for this session")
+		// Unknown and expired look alike to a wallet: nothing to answer.
+		writeError(w, http.StatusNotFound, "unknown_session", err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", requestObjectType)

@@ -272,6 +272,17 @@ func TestOpenID4VPRequestObject(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown session: %d", resp.StatusCode)
 	}
+	// Nor has an expired one.
+	e.clock.advance(identity.DefaultTTL)
+	resp, err = http.Get(e.url + "/api/v1/identity/sessions/" + id + "/request")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("expired session: %d", resp.StatusCode)
+	}
+	e.clock.advance(-identity.DefaultTTL)
 	// A wallet refuses a request whose certificate it does not trust.
 	if _, err := openid4vp.ResolveLink(context.Background(), http.DefaultClient,
 		"openid4vp://?client_id="+wr.ClientID+"&request_uri="+e.url+"/api/v1/identity/sessions/"+id+"/request",

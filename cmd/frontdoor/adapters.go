@@ -13,6 +13,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/config"
 	"github.com/frontdoor-project/frontdoor/dashboard"
 	"github.com/frontdoor-project/frontdoor/identity"
+	"github.com/frontdoor-project/frontdoor/identity/openid4vp"
 	"github.com/frontdoor-project/frontdoor/metrics"
 	"github.com/frontdoor-project/frontdoor/store"
 )
@@ -115,14 +116,23 @@ func newIdentity(cfg *config.Config, st store.Store, m *metrics.Metrics, log *sl
 // edge (NewSession, ByCode, Present) use it. It remembers which sessions the IVR
 // opened so a presentation posted for one counts as a phone-code verification.
 type identityBridge struct {
-	s     *identity.Service
-	phone sync.Map // session id -> struct{}
+	s *identity.Service
+	// oid4vp, when set, gets an OpenID4VP exchange for every session the
+	// IVR opens, so a wallet reached another way (a push, a link sent to
+	// the caller) can answer the phone session at its request_uri.
+	oid4vp *openid4vp.Verifier
+	phone  sync.Map // session id -> struct{}
 }
 
 func (b *identityBridge) Start(ctx context.Context, callID, from string) (string, string, error) {
 	sess, err := b.s.NewSession(callID, identity.WithCaller(from))
 	if err != nil {
 		return "", "", err
+	}
+	if b.oid4vp != nil {
+		if _, err := b.oid4vp.Open(sess); err != nil {
+			return "", "", fmt.Errorf("identity: openid4vp request: %w", err)
+		}
 	}
 	b.phone.Store(sess.ID, struct{}{})
 	time.AfterFunc(identity.DefaultTTL+time.Minute, func() { b.phone.Delete(sess.ID) })

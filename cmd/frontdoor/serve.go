@@ -168,7 +168,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 			Ring:       time.Duration(cfg.Callback.RingSeconds) * time.Second}
 	}
 	if idsvc != nil {
-		idb = &identityBridge{s: idsvc}
+		idb = &identityBridge{s: idsvc, oid4vp: oid4vp}
 		scfg.Identity = idb
 	}
 	for _, a := range cfg.Agencies {
@@ -316,6 +316,10 @@ func (n *Node) PrintWelcome(w io.Writer) {
 	if n.cfg.Identity.Mode != config.ModeOff {
 		fmt.Fprintf(w, "  Digital ID: call 110, press 1, then answer the code you hear with the demo wallet:\n")
 		fmt.Fprintf(w, "    bin/fdwallet present -wallet data/demo-wallet.json -server %s -code <code>\n", host)
+		if n.cfg.Identity.OpenID4VPEnabled() {
+			fmt.Fprintf(w, "  OpenID4VP: POST %s/api/v1/identity/sessions gives a wallet_url; answer it with\n", host)
+			fmt.Fprintf(w, "    bin/fdwallet present -wallet data/demo-wallet.json -link '<wallet_url>' -trust-root data/verifier-root.pem\n")
+		}
 	}
 }
 

@@ -220,6 +220,9 @@ func (v *Verifier) lookup(sessionID string) (*request, bool) {
 // OpenID4VP exchange.
 var ErrUnknownRequest = errors.New("openid4vp: no request for this session")
 
+// ErrExpiredRequest is returned by RequestObject once the session expired.
+var ErrExpiredRequest = errors.New("openid4vp: the session's request has expired")
+
 // RequestObject is the signed request object for a session's request_uri.
 func (v *Verifier) RequestObject(sessionID string) ([]byte, error) {
 	r, ok := v.lookup(sessionID)
@@ -227,6 +230,11 @@ func (v *Verifier) RequestObject(sessionID string) ([]byte, error) {
 		return nil, ErrUnknownRequest
 	}
 	now := v.cfg.Clock()
+	// A wallet fetching an expired request would only be refused at the
+	// response_uri; telling it now saves the citizen a pointless consent.
+	if !now.Before(r.sess.ExpiresAt) {
+		return nil, ErrExpiredRequest
+	}
 	claims := map[string]any{
 		"iss":             v.clientID,
 		"aud":             SelfIssuedAudience,
