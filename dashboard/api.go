@@ -25,11 +25,7 @@ func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) calls(w http.ResponseWriter, r *http.Request) {
 	p := principalFrom(r.Context())
-	list := s.cfg.View.Calls()
-	for i := range list {
-		list[i] = redactCall(p, list[i])
-	}
-	writeJSON(w, http.StatusOK, nonNil(list))
+	writeJSON(w, http.StatusOK, nonNil(s.visibleCalls(p, s.cfg.View.Calls())))
 }
 
 // redactCall hides a caller's verified identity from agents other than the

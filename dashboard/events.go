@@ -57,10 +57,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 
 	startStream(w)
 
-	list := s.cfg.View.Calls()
-	for i := range list {
-		list[i] = redactCall(p, list[i])
-	}
+	list := s.visibleCalls(p, s.cfg.View.Calls())
+	sc := s.newStreamScope(p, list)
 	snap := snapshotEvent{Queues: nonNil(s.cfg.View.Queues()), Agents: nonNil(s.cfg.View.Agents()), Calls: nonNil(list)}
 	if _, err := fmt.Fprint(w, "retry: 3000\n\n"); err != nil {
 		return
@@ -81,7 +79,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			data, keep := filterEvent(p, ev)
+			data, keep := filterEvent(p, sc, ev)
 			if keep && !s.sendEvent(w, rc, ev.Type, data) {
 				return
 			}
@@ -158,7 +156,7 @@ func (s *Server) sendEvent(w http.ResponseWriter, rc *http.ResponseController, t
 
 // filterEvent applies the same view rules as the JSON API: call records
 // are for supervisors, and a caller's identity only for the call's agent.
-func filterEvent(p principal, ev calls.Event) (any, bool) {
+func filterEvent(p principal, sc *streamScope, ev calls.Event) (any, bool) {
 	if p.atLeast(roleSupervisor) {
 		return ev.Data, true
 	}
@@ -167,12 +165,20 @@ func filterEvent(p principal, ev calls.Event) (any, bool) {
 	}
 	switch c := ev.Data.(type) {
 	case calls.CallStatus:
-		return redactCall(p, c), true
+		return scopedCall(p, sc, c)
 	case *calls.CallStatus:
 		if c == nil {
 			return nil, true
 		}
-		return redactCall(p, *c), true
+		return scopedCall(p, sc, *c)
 	}
 	return ev.Data, true
+}
+
+func scopedCall(p principal, sc *streamScope, c calls.CallStatus) (any, bool) {
+	c, ok := sc.call(c)
+	if !ok {
+		return nil, false
+	}
+	return redactCall(p, c), true
 }

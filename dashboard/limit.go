@@ -2,13 +2,14 @@ package dashboard
 
 import (
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/frontdoor-project/frontdoor/internal/netaddr"
 )
 
 // clientLimits throttles one kind of request per client address: login
@@ -82,8 +83,9 @@ func (l *clientLimits) sweepLocked(now time.Time) {
 // through refuse so each route keeps its own error shape.
 func (s *Server) limited(l *clientLimits, refuse func(w http.ResponseWriter, status int, code, detail string), h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
+		// A client is its source: an IPv4 address, an IPv6 /64.
+		host := netaddr.SourceKeyOf(r.RemoteAddr)
+		if host == "" {
 			host = r.RemoteAddr
 		}
 		if ok, wait := l.allow(host); !ok {

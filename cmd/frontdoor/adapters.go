@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -53,6 +55,12 @@ type httpDirectory struct{ directory }
 func (d httpDirectory) Role(id string) (string, bool) {
 	p, ok := d.Get(id)
 	return string(p.Role), ok
+}
+
+// Agencies scopes an agent's live view to its skills (dashboard.Scoper).
+func (d httpDirectory) Agencies(id string) []string {
+	p, _ := d.Get(id)
+	return slices.Sorted(maps.Keys(p.Skills))
 }
 
 // citizenRef late-binds the callback dialer: the trunk lives in the SIP edge, built after the switchboard.

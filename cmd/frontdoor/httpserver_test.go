@@ -144,7 +144,7 @@ func TestReadTimeoutSparesLongLivedRoutes(t *testing.T) {
 
 // TestNodeHTTPServerHasTimeouts: the server the node builds carries the limits.
 func TestNodeHTTPServerHasTimeouts(t *testing.T) {
-	srv := newHTTPServer(http.NotFoundHandler(), defaultHTTPLimits, slog.New(slog.DiscardHandler))
+	srv := startNode(t, "").http
 	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 {
 		t.Fatalf("limits missing: %+v", srv)
 	}
