@@ -78,8 +78,10 @@ type Edge struct {
 	dsrv   *sipgo.DialogServerCache
 	dcli   *sipgo.DialogClientCache
 	nonces *Nonces
-	reg    *registrar
-	guard  *Guard
+	// replays holds the highest digest nonce count seen per nonce (replay.go).
+	replays *replays
+	reg     *registrar
+	guard   *Guard
 	// byDialog maps a caller's dialog id to its *calls.Call (INFO DTMF matching).
 	byDialog sync.Map
 	// agentCalls maps an agent leg's dialog id to the call id (REFER matching).
@@ -109,6 +111,7 @@ func New(cfg Config) (*Edge, error) {
 	if e.nonces, err = NewNonces(time.Now); err != nil {
 		return nil, err
 	}
+	e.replays = newReplays(time.Now)
 	if e.udp, err = net.ListenPacket("udp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("sip udp listen %s: %w", cfg.Addr, err)
 	}
