@@ -122,15 +122,18 @@ func New(cfg Config) (*Edge, error) {
 		return nil, fmt.Errorf("sip tcp listen on udp's port %d: %w", e.port, err)
 	}
 	e.guard = NewGuard(cfg.Limits, cfg.Logger, cfg.Store, time.Now)
+	sipgoLog := redacting(cfg.Logger) // logging.go: no message text in our logs
 	if e.ua, err = sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(cfg.AdvertiseIP),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerReadFilter(e.guard.Filter))); err != nil {
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(sipgoLog),
+			sipmsg.WithTransportLayerReadFilter(e.guard.Filter)),
+		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(sipgoLog))); err != nil {
 		return nil, fmt.Errorf("sip user agent: %w", err)
 	}
-	if e.srv, err = sipgo.NewServer(e.ua, sipgo.WithServerLogger(cfg.Logger)); err != nil {
+	if e.srv, err = sipgo.NewServer(e.ua, sipgo.WithServerLogger(sipgoLog)); err != nil {
 		return nil, fmt.Errorf("sip server: %w", err)
 	}
 	if e.cli, err = sipgo.NewClient(e.ua, sipgo.WithClientHostname(cfg.AdvertiseIP), sipgo.WithClientPort(e.port),
-		sipgo.WithClientLogger(cfg.Logger)); err != nil {
+		sipgo.WithClientLogger(sipgoLog)); err != nil {
 		return nil, fmt.Errorf("sip client: %w", err)
 	}
 	contact := sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: cfg.Number, Host: cfg.AdvertiseIP, Port: e.port}}
