@@ -20,6 +20,8 @@ type Security struct {
 	AuthFailures       int      `yaml:"auth_failures"`        // failures that block a source...
 	FailureWindow      int      `yaml:"failure_window_seconds"`
 	BlockSeconds       int      `yaml:"block_seconds"` // ...for this long
+	// MaxCallsPerSource bounds calls in progress from one untrusted source.
+	MaxCallsPerSource int `yaml:"max_calls_per_source"`
 }
 
 // Security defaults (docs/config.md).
@@ -31,6 +33,7 @@ const (
 	DefaultAuthFailures       = 10
 	DefaultFailureWindow      = 60
 	DefaultBlockSeconds       = 600
+	DefaultMaxCallsPerSource  = 50
 )
 
 // defaultTrusted is fail2ban's ignoreip narrowed to the exact loopback
@@ -49,6 +52,7 @@ func (s *Security) applyDefaults() {
 	setInt(&s.AuthFailures, DefaultAuthFailures)
 	setInt(&s.FailureWindow, DefaultFailureWindow)
 	setInt(&s.BlockSeconds, DefaultBlockSeconds)
+	setInt(&s.MaxCallsPerSource, DefaultMaxCallsPerSource)
 }
 
 func (s *Security) validate(v *validator) {
@@ -64,6 +68,7 @@ func (s *Security) validate(v *validator) {
 	notNegative(v, "security.auth_failures", s.AuthFailures)
 	notNegative(v, "security.failure_window_seconds", s.FailureWindow)
 	notNegative(v, "security.block_seconds", s.BlockSeconds)
+	notNegative(v, "security.max_calls_per_source", s.MaxCallsPerSource)
 	if s.RequestBurst > 0 && s.RequestBurst < s.RequestsPerSecond {
 		v.errf("security.request_burst", "%d is below requests_per_second (%d): a source could never send a second's worth at once", s.RequestBurst, s.RequestsPerSecond)
 	}

@@ -59,6 +59,7 @@ type Config struct {
 	Trunk            Trunk      // outbound trunk for callbacks; zero: none
 	Ports            *media.PortPool
 	RTPTimeout       time.Duration
+	HoldTimeout      time.Duration // a leg on hold this long is ended (0: never)
 	RTPStats         *media.Stats
 	Store            store.Store
 	Metrics          Counter

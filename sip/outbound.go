@@ -115,7 +115,7 @@ func (e *Edge) invite(ctx context.Context, req *sipmsg.Request, auth sipgo.Answe
 		return fail(fmt.Errorf("ack %s: %w", who, err))
 	}
 	leg := media.NewRTPLeg(conn, media.LegConfig{Remote: remote.UDPAddr(), Codec: codec, DTMFPayloadType: dtmfPT,
-		Timeout: e.cfg.RTPTimeout, Logger: e.log, Stats: e.cfg.RTPStats})
+		Timeout: e.cfg.RTPTimeout, HoldTimeout: e.cfg.HoldTimeout, Logger: e.log, Stats: e.cfg.RTPStats})
 	lctx, lcancel := context.WithCancel(context.Background())
 	leg.Start(lctx)
 	l := &sipLeg{dlg: dlg, rtp: leg, stop: lcancel, done: make(chan struct{}), dialogID: dlg.ID}
