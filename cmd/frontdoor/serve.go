@@ -159,7 +159,9 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 			OfferWhen:  time.Duration(cfg.Callback.OfferWhenWaitSeconds) * time.Second,
 			Retries:    cfg.Callback.Retries,
 			RetryAfter: time.Duration(cfg.Callback.RetryAfterSeconds) * time.Second,
-			Ring:       time.Duration(cfg.Callback.RingSeconds) * time.Second}
+			Ring:       time.Duration(cfg.Callback.RingSeconds) * time.Second,
+			Allowed:    cfg.Callback.CallbackAllowed,
+			PerNumber:  time.Duration(cfg.Callback.PerNumberSeconds) * time.Second}
 	}
 	if idsvc != nil {
 		idb = &identityBridge{s: idsvc}
