@@ -107,10 +107,7 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	go cl.watch()
 
 	id := calls.NewCallID()
-	from := ""
-	if f := req.From(); f != nil {
-		from = f.Address.User
-	}
+	from := e.callerNumber(req)
 	in := calls.Inbound{Number: user, From: from, Agency: agency, Leg: cl}
 	if consultBy != "" {
 		in.From, in.Consult = consultBy, true
