@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -57,5 +58,31 @@ func TestCallbackTollFraudRefused(t *testing.T) {
 	}
 	if !confirm() {
 		t.Fatal("callback on the asserted number not booked")
+	}
+}
+
+// A P-Asserted-Identity from a source that is not a trusted trunk is as
+// spoofable as From: ignored, so a +882 From stays refused.
+func TestCallbackUntrustedPAIIgnored(t *testing.T) {
+	ctx := timeout(t, 30*time.Second)
+	trunk := newPhone(t, "trunk")
+	n := startNode(t, strings.Replace(callbackConfig(t, trunk.Addr(), 0), `number: "110"`,
+		"number: \"110\"\nsecurity: { trusted_sources: [] }", 1))
+	p := newPhone(t, "+88212345678")
+	p.Headers = []sip.Header{sip.NewHeader("P-Asserted-Identity", "<sip:01077778888@127.0.0.1>")}
+	out, err := p.Call(ctx, n.SIP, "126", []uint8{0}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { out.Hangup(ctx) })
+	if !out.RTP.WaitReceived(ctx, promptFrame(t, "callback-offer")) {
+		t.Fatal("no callback offer")
+	}
+	out.RTP.SendDTMF('1')
+	if !out.RTP.WaitReceived(ctx, promptFrame(t, "callback-confirm")) {
+		t.Fatal("no confirmation question")
+	}
+	if out.RTP.Received(promptFrame(t, "callback-number")) {
+		t.Fatal("an untrusted source's P-Asserted-Identity was offered as the callback number")
 	}
 }
