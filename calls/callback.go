@@ -27,6 +27,11 @@ type CallbackConfig struct {
 	Retries    int           // further attempts after an unanswered one
 	RetryAfter time.Duration
 	Ring       time.Duration // how long the citizen's phone rings
+	// Allowed is the destination policy (config.Callback.CallbackAllowed):
+	// a number it refuses is never called back. nil allows every number.
+	Allowed func(number string) bool
+	// PerNumber allows one booking per number in this period; 0: no limit.
+	PerNumber time.Duration
 }
 
 // evRetry asks a booked callback's goroutine to queue its next attempt.
@@ -79,7 +84,7 @@ func (c *Call) offerCallback(ctx context.Context, bg **backgroundAudio) bool {
 	if k, ok := c.nextKey(lctx, c.sb.cfg.MenuTimeout); !ok || k != '1' {
 		return false
 	}
-	number := phoneNumber(c.From)
+	number := c.sb.callbackNumber(c.From) // "" when the policy refuses it: keyed in instead
 	for try := 0; try < 3 && lctx.Err() == nil; try++ {
 		var words []string
 		if number != "" {
@@ -100,7 +105,12 @@ func (c *Call) offerCallback(ctx context.Context, bg **backgroundAudio) bool {
 			}
 			return booked
 		case len(keys) >= 3 && phoneNumber(keys) == keys:
-			number = keys // another number: read it back for confirmation
+			// Another number: read it back for confirmation, if the policy allows it.
+			if n := c.sb.callbackNumber(keys); n != "" {
+				number = n
+			} else {
+				c.sb.log.Warn("security: callback number refused by policy", "call", c.ID, "digits", len(keys))
+			}
 		}
 	}
 	return false
@@ -132,6 +142,10 @@ func phoneNumber(s string) string {
 // bookCallback stores the callback; the store record replaces the call's
 // active-call trace (a restart resumes the callback rather than cutting it off).
 func (s *Switchboard) bookCallback(c *Call, number string) bool {
+	if s.callbackNumber(number) == "" || !s.booked.take(number, s.now(), s.cfg.Callback.PerNumber) {
+		s.log.Warn("security: callback refused", "call", c.ID, "reason", "policy or already booked in the period")
+		return false
+	}
 	c.mu.Lock()
 	rec := store.Callback{CallID: c.ID, Number: number, Dialled: c.Number, Agency: c.agency, Identity: c.identity,
 		BookedAt: s.now(), StartedAt: c.startedAt}

@@ -76,6 +76,7 @@ type Switchboard struct {
 	menuPrompt []string
 	agencies   map[string]Agency
 	numbers    map[string]string // legacy number -> agency id
+	booked     bookings          // callbacks booked per number (callback_policy.go)
 
 	mu     sync.Mutex
 	eng    *routing.Engine

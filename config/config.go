@@ -51,6 +51,8 @@ type Media struct {
 	RTPPorts          string `yaml:"rtp_ports"`           // "lo-hi"
 	AdvertiseIP       string `yaml:"advertise_ip"`        // the address put in SDP
 	RTPTimeoutSeconds int    `yaml:"rtp_timeout_seconds"` // a leg with no RTP this long is dead
+	// HoldTimeoutSeconds ends a call whose leg has been on hold this long.
+	HoldTimeoutSeconds int `yaml:"hold_timeout_seconds"`
 }
 
 // API configures automation access.

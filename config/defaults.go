@@ -8,6 +8,7 @@ const (
 	DefaultHTTPListen          = "127.0.0.1:8080"
 	DefaultRTPPorts            = "20000-29999"
 	DefaultRTPTimeoutSeconds   = 30
+	DefaultHoldTimeoutSeconds  = 1800
 	DefaultRealm               = "frontdoor"
 	DefaultMaxCalls            = 2000
 	DefaultWaitSeconds         = 60
@@ -35,6 +36,7 @@ func (c *Config) applyDefaults() {
 		}
 	}
 	setInt(&c.Media.RTPTimeoutSeconds, DefaultRTPTimeoutSeconds)
+	setInt(&c.Media.HoldTimeoutSeconds, DefaultHoldTimeoutSeconds)
 	setString(&c.SIP.Realm, DefaultRealm)
 	setInt(&c.SIP.MaxCalls, DefaultMaxCalls)
 	c.Callback.applyDefaults()

@@ -21,6 +21,13 @@ func TestRefusals(t *testing.T) {
 f.yaml:10: unknown key "queues" (known: agencies, agents, api, callback, identity, ivr, listen, media, number, recording, security, sip, tls)`,
 		},
 		{
+			name: "callback destination policy",
+			yaml: minimal + "callback: { trunk: \"127.0.0.1:5070\", allowed_prefixes: [\"0x\"], denied_prefixes: [\"\"], min_digits: 10, max_digits: 5 }\n",
+			want: `f.yaml:7: callback.max_digits: 5 is below min_digits (10): no number could be called back
+f.yaml:7: callback.allowed_prefixes[0]: "0x" must be digits with an optional leading +
+f.yaml:7: callback.denied_prefixes[0]: "" must be digits with an optional leading +`,
+		},
+		{
 			name: "unknown key inside an agency's queue",
 			yaml: strings.Replace(minimal, `numbers: ["126"] }`, `numbers: ["126"], queue: { stratgy: x } }`, 1),
 			// The queue's keys belong to the routing work; the list is the struct's.

@@ -22,6 +22,8 @@ type Security struct {
 	BlockSeconds       int      `yaml:"block_seconds"` // ...for this long
 	// WebSockets bounds the browser pages' signalling sockets.
 	WebSockets WebSockets `yaml:"web_sockets"`
+	// MaxCallsPerSource bounds calls in progress from one untrusted source.
+	MaxCallsPerSource int `yaml:"max_calls_per_source"`
 }
 
 // Security defaults (docs/config.md).
@@ -33,6 +35,7 @@ const (
 	DefaultAuthFailures       = 10
 	DefaultFailureWindow      = 60
 	DefaultBlockSeconds       = 600
+	DefaultMaxCallsPerSource  = 50
 )
 
 // defaultTrusted is fail2ban's ignoreip narrowed to the exact loopback
@@ -52,6 +55,7 @@ func (s *Security) applyDefaults() {
 	setInt(&s.FailureWindow, DefaultFailureWindow)
 	setInt(&s.BlockSeconds, DefaultBlockSeconds)
 	s.WebSockets.applyDefaults()
+	setInt(&s.MaxCallsPerSource, DefaultMaxCallsPerSource)
 }
 
 func (s *Security) validate(v *validator) {
@@ -68,6 +72,7 @@ func (s *Security) validate(v *validator) {
 	notNegative(v, "security.failure_window_seconds", s.FailureWindow)
 	notNegative(v, "security.block_seconds", s.BlockSeconds)
 	s.WebSockets.validate(v)
+	notNegative(v, "security.max_calls_per_source", s.MaxCallsPerSource)
 	if s.RequestBurst > 0 && s.RequestBurst < s.RequestsPerSecond {
 		v.errf("security.request_burst", "%d is below requests_per_second (%d): a source could never send a second's worth at once", s.RequestBurst, s.RequestsPerSecond)
 	}

@@ -89,6 +89,7 @@ func (c *Config) validateMedia(v *validator) {
 		v.errf("media.advertise_ip", "%q cannot be reached; give the address phones should send RTP to", c.Media.AdvertiseIP)
 	}
 	notNegative(v, "media.rtp_timeout_seconds", c.Media.RTPTimeoutSeconds)
+	notNegative(v, "media.hold_timeout_seconds", c.Media.HoldTimeoutSeconds)
 }
 
 func (c *Config) validateIdentity(v *validator) {

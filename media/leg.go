@@ -18,6 +18,9 @@ import (
 // ErrInactive is the leg's Err after the RTP inactivity timeout.
 var ErrInactive = errors.New("media: no RTP received within the timeout")
 
+// ErrHeldTooLong is the leg's Err after it was on hold for LegConfig.HoldTimeout.
+var ErrHeldTooLong = errors.New("media: on hold longer than the hold timeout")
+
 // ErrClosed is returned by writes on a closed leg.
 var ErrClosed = errors.New("media: leg closed")
 
@@ -34,7 +37,10 @@ type LegConfig struct {
 	// (A phone that puts us on hold may stop sending: the signalling layer
 	// should lift the timeout for sendonly/inactive streams.)
 	Timeout time.Duration
-	Logger  *slog.Logger
+	// HoldTimeout ends a leg that has been on hold (SetHeld) this long: a held
+	// call sends no RTP, so without it hold would lift Timeout forever. 0 = never.
+	HoldTimeout time.Duration
+	Logger      *slog.Logger
 	// Stats is shared by all legs for metrics; may be nil.
 	Stats *Stats
 	// Latch is the hook for symmetric RTP (comedia): when a packet arrives
@@ -56,6 +62,7 @@ type RTPLeg struct {
 	onDTMF atomic.Pointer[func(rune)]
 	remote atomic.Pointer[netip.AddrPort] // nil until known
 	held   atomic.Bool                    // on hold: the peer may send nothing
+	heldAt atomic.Int64                   // unix nanoseconds the hold began
 
 	tx txStream
 
@@ -117,7 +124,13 @@ func (l *RTPLeg) SetRemote(addr *net.UDPAddr) {
 // SetHeld marks the leg on hold (the peer's SDP said sendonly, inactive or
 // c=0.0.0.0): it may stop sending, so RTP inactivity must not end the call.
 // The timeout starts afresh when the hold ends.
-func (l *RTPLeg) SetHeld(held bool) { l.held.Store(held) }
+// A hold longer than LegConfig.HoldTimeout ends the leg (ErrHeldTooLong).
+func (l *RTPLeg) SetHeld(held bool) {
+	if held && !l.held.Load() {
+		l.heldAt.Store(time.Now().UnixNano())
+	}
+	l.held.Store(held)
+}
 
 // Codec returns the negotiated codec.
 func (l *RTPLeg) Codec() Codec { return l.cfg.Codec }
@@ -183,25 +196,41 @@ func (l *RTPLeg) readLoop() {
 		lastRx  = time.Now()
 		armedAt time.Time
 	)
-	timeout := l.cfg.Timeout
-	if timeout > 0 {
+	timeout, hold := l.cfg.Timeout, l.cfg.HoldTimeout
+	// The read deadline wakes the loop to check both limits.
+	tick := timeout
+	if hold > 0 && (tick == 0 || hold < tick) {
+		tick = hold
+	}
+	if tick > 0 {
 		armedAt = lastRx
-		l.conn.SetReadDeadline(armedAt.Add(timeout))
+		l.conn.SetReadDeadline(armedAt.Add(tick))
 	}
 	for {
 		n, from, err := l.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			var ne net.Error
-			if timeout > 0 && errors.As(err, &ne) && ne.Timeout() {
+			if tick > 0 && errors.As(err, &ne) && ne.Timeout() {
+				now := time.Now()
 				if l.held.Load() {
-					lastRx = time.Now() // silence on hold is expected
+					lastRx = now // silence on hold is expected, up to the hold timeout
+					if heldFor := now.Sub(time.Unix(0, l.heldAt.Load())); hold > 0 && heldFor >= hold {
+						l.end(ErrHeldTooLong)
+						return
+					}
 				}
-				if time.Since(lastRx) >= timeout {
+				if timeout > 0 && now.Sub(lastRx) >= timeout {
 					l.end(ErrInactive)
 					return
 				}
-				armedAt = lastRx
-				l.conn.SetReadDeadline(armedAt.Add(timeout))
+				armedAt = now
+				next := tick
+				if l.held.Load() && hold > 0 {
+					next = min(next, hold-now.Sub(time.Unix(0, l.heldAt.Load())))
+				} else if timeout > 0 {
+					next = min(next, timeout-now.Sub(lastRx))
+				}
+				l.conn.SetReadDeadline(armedAt.Add(max(next, time.Millisecond)))
 				continue
 			}
 			if errors.Is(err, net.ErrClosed) {
@@ -219,13 +248,19 @@ func (l *RTPLeg) readLoop() {
 			l.dropped()
 			continue
 		}
-		if timeout > 0 {
+		if tick > 0 {
 			lastRx = time.Now()
+			// A held peer may keep sending (music on hold): the hold limit
+			// counts all the same.
+			if hold > 0 && l.held.Load() && lastRx.Sub(time.Unix(0, l.heldAt.Load())) >= hold {
+				l.end(ErrHeldTooLong)
+				return
+			}
 			// Re-arming costs a syscall-free but locked runtime call;
-			// doing it every quarter timeout keeps it off the per-packet path.
-			if lastRx.Sub(armedAt) > timeout/4 {
+			// doing it every quarter tick keeps it off the per-packet path.
+			if lastRx.Sub(armedAt) > tick/4 {
 				armedAt = lastRx
-				l.conn.SetReadDeadline(armedAt.Add(timeout))
+				l.conn.SetReadDeadline(armedAt.Add(tick))
 			}
 		}
 		l.deliver(&pkt, &keys)

@@ -38,10 +38,15 @@ func (e *Edge) authAgent(req *sipmsg.Request, tx sipmsg.ServerTransaction) (stri
 		e.challengeProxy(tx, req, err == errNonceStale)
 		return "", false
 	}
-	if !e.reg.authorized(creds, creds.Username, string(req.Method)) {
+	if !e.reg.authorized(creds, creds.Username, req) {
 		e.guard.Failure(req, "INVITE with wrong credentials")
 		e.log.Warn("security: consult INVITE refused", "user", creds.Username, "source", req.Source())
 		e.respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
+		return "", false
+	}
+	if err := e.replays.use(creds.Nonce, creds.NC); err != nil {
+		e.log.Warn("security: consult INVITE digest replay refused", "user", creds.Username, "source", req.Source(), "err", err)
+		e.challengeProxy(tx, req, true)
 		return "", false
 	}
 	return creds.Username, true

@@ -25,8 +25,12 @@ const (
 // nonceLife bounds how long a challenge can be answered; older nonces are "stale".
 const nonceLife = 5 * time.Minute
 
-// Nonces issues and checks stateless digest nonces: a timestamp and an HMAC over it,
-// so a scanner sending thousands of REGISTERs costs us no memory.
+// nonceLen is a nonce's size before base64: timestamp, random, HMAC.
+const nonceLen = 8 + 8 + 16
+
+// Nonces issues and checks stateless digest nonces: a timestamp, 8 random bytes
+// (so no two challenges share a nonce and its nonce counts) and an HMAC over
+// both, so a scanner sending thousands of REGISTERs costs us no memory.
 type Nonces struct {
 	key [32]byte
 	now func() time.Time
@@ -43,11 +47,14 @@ func NewNonces(now func() time.Time) (*Nonces, error) {
 
 // Issue returns a new nonce.
 func (n *Nonces) Issue() string {
-	var buf [8 + 16]byte
+	var buf [nonceLen]byte
 	binary.BigEndian.PutUint64(buf[:8], uint64(n.now().Unix()))
+	if _, err := rand.Read(buf[8:16]); err != nil {
+		panic(fmt.Errorf("digest nonce: %w", err)) // crypto/rand does not fail on Linux
+	}
 	m := hmac.New(sha256.New, n.key[:])
-	m.Write(buf[:8])
-	copy(buf[8:], m.Sum(nil)[:16])
+	m.Write(buf[:16])
+	copy(buf[16:], m.Sum(nil)[:16])
 	return base64.RawURLEncoding.EncodeToString(buf[:])
 }
 
@@ -59,12 +66,12 @@ var (
 // Check verifies that nonce is ours and still fresh.
 func (n *Nonces) Check(nonce string) error {
 	raw, err := base64.RawURLEncoding.DecodeString(nonce)
-	if err != nil || len(raw) != 24 {
+	if err != nil || len(raw) != nonceLen {
 		return errNonceInvalid
 	}
 	m := hmac.New(sha256.New, n.key[:])
-	m.Write(raw[:8])
-	if !hmac.Equal(m.Sum(nil)[:16], raw[8:]) {
+	m.Write(raw[:16])
+	if !hmac.Equal(m.Sum(nil)[:16], raw[16:]) {
 		return errNonceInvalid
 	}
 	issued := time.Unix(int64(binary.BigEndian.Uint64(raw[:8])), 0)

@@ -59,6 +59,7 @@ type Config struct {
 	Trunk            Trunk      // outbound trunk for callbacks; zero: none
 	Ports            *media.PortPool
 	RTPTimeout       time.Duration
+	HoldTimeout      time.Duration // a leg on hold this long is ended (0: never)
 	RTPStats         *media.Stats
 	Store            store.Store
 	Metrics          Counter
@@ -78,8 +79,10 @@ type Edge struct {
 	dsrv   *sipgo.DialogServerCache
 	dcli   *sipgo.DialogClientCache
 	nonces *Nonces
-	reg    *registrar
-	guard  *Guard
+	// replays holds the highest digest nonce count seen per nonce (replay.go).
+	replays *replays
+	reg     *registrar
+	guard   *Guard
 	// byDialog maps a caller's dialog id to its *calls.Call (INFO DTMF matching).
 	byDialog sync.Map
 	// agentCalls maps an agent leg's dialog id to the call id (REFER matching).
@@ -109,6 +112,7 @@ func New(cfg Config) (*Edge, error) {
 	if e.nonces, err = NewNonces(time.Now); err != nil {
 		return nil, err
 	}
+	e.replays = newReplays(time.Now)
 	if e.udp, err = net.ListenPacket("udp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("sip udp listen %s: %w", cfg.Addr, err)
 	}
@@ -119,15 +123,18 @@ func New(cfg Config) (*Edge, error) {
 		return nil, fmt.Errorf("sip tcp listen on udp's port %d: %w", e.port, err)
 	}
 	e.guard = NewGuard(cfg.Limits, cfg.Logger, cfg.Store, time.Now)
+	sipgoLog := redacting(cfg.Logger) // logging.go: no message text in our logs
 	if e.ua, err = sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(cfg.AdvertiseIP),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerReadFilter(e.guard.Filter))); err != nil {
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(sipgoLog),
+			sipmsg.WithTransportLayerReadFilter(e.guard.Filter)),
+		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(sipgoLog))); err != nil {
 		return nil, fmt.Errorf("sip user agent: %w", err)
 	}
-	if e.srv, err = sipgo.NewServer(e.ua, sipgo.WithServerLogger(cfg.Logger)); err != nil {
+	if e.srv, err = sipgo.NewServer(e.ua, sipgo.WithServerLogger(sipgoLog)); err != nil {
 		return nil, fmt.Errorf("sip server: %w", err)
 	}
 	if e.cli, err = sipgo.NewClient(e.ua, sipgo.WithClientHostname(cfg.AdvertiseIP), sipgo.WithClientPort(e.port),
-		sipgo.WithClientLogger(cfg.Logger)); err != nil {
+		sipgo.WithClientLogger(sipgoLog)); err != nil {
 		return nil, fmt.Errorf("sip client: %w", err)
 	}
 	contact := sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: cfg.Number, Host: cfg.AdvertiseIP, Port: e.port}}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 
@@ -28,6 +29,11 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	defer release()
+	endCall, ok := e.guard.AdmitCall(req, tx) // a source holding too many calls: 503
+	if !ok {
+		return
+	}
+	defer endCall()
 	user := req.Recipient.User
 	agency, consultBy := "", ""
 	if user != e.cfg.Number {
@@ -94,17 +100,14 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	dlg.Respond(sipmsg.StatusTrying, "Trying", nil)
 
 	leg := media.NewRTPLeg(conn, media.LegConfig{Remote: remote.UDPAddr(), Codec: codec, DTMFPayloadType: dtmfPT,
-		Timeout: e.cfg.RTPTimeout, Logger: e.log, Stats: e.cfg.RTPStats})
+		Timeout: e.cfg.RTPTimeout, HoldTimeout: e.cfg.HoldTimeout, Logger: e.log, Stats: e.cfg.RTPStats})
 	lctx, lcancel := context.WithCancel(context.Background())
 	leg.Start(lctx)
 	cl := &sipLeg{dlg: dlg, rtp: leg, stop: lcancel, done: make(chan struct{})}
 	go cl.watch()
 
 	id := calls.NewCallID()
-	from := ""
-	if f := req.From(); f != nil {
-		from = f.Address.User
-	}
+	from := e.callerNumber(req)
 	in := calls.Inbound{Number: user, From: from, Agency: agency, Leg: cl}
 	if consultBy != "" {
 		in.From, in.Consult = consultBy, true
@@ -208,6 +211,13 @@ func (l *sipLeg) watch() {
 	select {
 	case <-l.dlg.Context().Done():
 	case <-l.rtp.Done():
+		if l.rtp.Err() != nil {
+			// The media ended itself (no RTP, on hold too long): end the
+			// dialog too, so the phone is not left in a call without media.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			l.Hangup(ctx)
+			cancel()
+		}
 	}
 	l.close()
 }

@@ -34,6 +34,9 @@ type Limits struct {
 	AuthFailures       int
 	FailureWindow      time.Duration
 	BlockFor           time.Duration
+	// MaxCallsPerSource bounds calls in progress (being set up or established)
+	// from one untrusted source: beyond it 503 (callslimit.go).
+	MaxCallsPerSource int
 }
 
 // maxSources bounds the per-source table: a flood from spoofed addresses must not
@@ -60,6 +63,7 @@ type source struct {
 	tokens       float64
 	last         time.Time
 	pending      int
+	calls        int // calls in progress (callslimit.go)
 	failures     int
 	failureStart time.Time
 	blockedUntil time.Time
@@ -130,7 +134,7 @@ func (g *Guard) sourceOf(ip netip.Addr, now time.Time) *source {
 // sweep forgets sources with nothing to remember. Callers hold g.mu.
 func (g *Guard) sweep(now time.Time) {
 	for ip, s := range g.sources {
-		idle := now.Sub(s.last) > time.Minute && s.pending == 0 && now.After(s.blockedUntil) &&
+		idle := now.Sub(s.last) > time.Minute && s.pending == 0 && s.calls == 0 && now.After(s.blockedUntil) &&
 			(s.failures == 0 || now.Sub(s.failureStart) > g.lim.FailureWindow)
 		if idle {
 			delete(g.sources, ip)

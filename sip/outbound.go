@@ -31,7 +31,7 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 		req.SetTransport(strings.ToUpper(b.transport))
 		req.SetDestination(b.source)
 	}
-	e.addFromTo(req, o.From, agentID)
+	e.addFromTo(req, agentDisplay(o), agentID)
 	verified := "unverified"
 	if o.Verified {
 		verified = "verified"
@@ -39,6 +39,9 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 	req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Agency", o.Agency))
 	req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Call", o.CallID))
 	req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Identity", verified))
+	if name := verifiedName(o); name != "" {
+		req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Identity-Name", quotedString(name)))
+	}
 	req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Waited", strconv.Itoa(int(o.Waited))))
 	if len(o.History) > 0 {
 		// The screen pop: where the caller comes from (agency/agent per earlier leg).
@@ -61,7 +64,8 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 
 // addFromTo sets From (frontdoor's number, with a display name) and To.
 func (e *Edge) addFromTo(req *sipmsg.Request, display, toUser string) {
-	from := &sipmsg.FromHeader{DisplayName: display, Address: sipmsg.Uri{Scheme: "sip", User: e.cfg.Number, Host: e.cfg.AdvertiseIP, Port: e.port}, Params: sipmsg.NewParams()}
+	// sipgo writes DisplayName between quotes as it is: escape it here.
+	from := &sipmsg.FromHeader{DisplayName: escapeQuoted(display), Address: sipmsg.Uri{Scheme: "sip", User: e.cfg.Number, Host: e.cfg.AdvertiseIP, Port: e.port}, Params: sipmsg.NewParams()}
 	from.Params.Add("tag", sipmsg.GenerateTagN(16))
 	req.AppendHeader(from)
 	to := req.Recipient
@@ -111,7 +115,7 @@ func (e *Edge) invite(ctx context.Context, req *sipmsg.Request, auth sipgo.Answe
 		return fail(fmt.Errorf("ack %s: %w", who, err))
 	}
 	leg := media.NewRTPLeg(conn, media.LegConfig{Remote: remote.UDPAddr(), Codec: codec, DTMFPayloadType: dtmfPT,
-		Timeout: e.cfg.RTPTimeout, Logger: e.log, Stats: e.cfg.RTPStats})
+		Timeout: e.cfg.RTPTimeout, HoldTimeout: e.cfg.HoldTimeout, Logger: e.log, Stats: e.cfg.RTPStats})
 	lctx, lcancel := context.WithCancel(context.Background())
 	leg.Start(lctx)
 	l := &sipLeg{dlg: dlg, rtp: leg, stop: lcancel, done: make(chan struct{}), dialogID: dlg.ID}

@@ -72,10 +72,16 @@ func (r *registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction)
 		r.challenge(tx, req, err == errNonceStale)
 		return
 	}
-	if !r.authorized(creds, aor, string(req.Method)) {
+	if !r.authorized(creds, aor, req) {
 		e.log.Warn("security: REGISTER refused", "user", creds.Username, "source", req.Source())
 		e.guard.Failure(req, "REGISTER with wrong credentials")
 		e.respond(tx, req, sipmsg.StatusForbidden, "Forbidden")
+		return
+	}
+	if err := e.replays.use(creds.Nonce, creds.NC); err != nil {
+		// A captured Authorization sent again: a fresh challenge, nothing bound.
+		e.log.Warn("security: REGISTER digest replay refused", "user", creds.Username, "source", req.Source(), "err", err)
+		r.challenge(tx, req, true)
 		return
 	}
 	expires := requestedExpires(req)
@@ -114,15 +120,18 @@ func (r *registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction)
 }
 
 // authorized checks the digest response; unknown users are checked against a fake
-// HA1 so they cost the same and get the same 403 as a wrong password.
-func (r *registrar) authorized(c DigestCredentials, aor, method string) bool {
+// HA1 so they cost the same and get the same 403 as a wrong password. Only
+// qop=auth answers count (we challenge with qop="auth"; without it there is no
+// nonce count to stop a replay), and the digest uri must be the Request-URI.
+func (r *registrar) authorized(c DigestCredentials, aor string, req *sipmsg.Request) bool {
 	if !r.offered(c.Algorithm) {
 		return false
 	}
 	ha1, known := r.e.cfg.Credentials.HA1(c.Username, r.e.cfg.Realm, strings.ToUpper(c.Algorithm))
-	want, err := ExpectedResponse(c, method, ha1)
+	want, err := ExpectedResponse(c, string(req.Method), ha1)
 	ok := err == nil && ResponseMatches(c.Response, want)
-	return ok && known && c.Username == aor && c.Realm == r.e.cfg.Realm
+	withQOP := c.QOP == "auth" && c.CNonce != "" && c.NC != ""
+	return ok && known && withQOP && digestURIMatches(c.URI, req) && c.Username == aor && c.Realm == r.e.cfg.Realm
 }
 
 // offered tells whether we challenge with alg: an answer to an algorithm we did
@@ -200,6 +209,7 @@ func (r *registrar) remove(aor string) {
 func (r *registrar) expireLoop(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -215,6 +225,10 @@ func (r *registrar) expireLoop(ctx context.Context) {
 			r.mu.Unlock()
 			for _, id := range gone {
 				r.remove(id)
+			}
+			if now.Sub(last) >= time.Minute {
+				r.e.replays.sweep()
+				last = now
 			}
 		}
 	}

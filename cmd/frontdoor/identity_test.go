@@ -103,6 +103,14 @@ func TestPhoneCallerVerifiesWithWallet(t *testing.T) {
 	if got := in.Req.GetHeader("X-Frontdoor-Identity"); got == nil || got.Value() != "verified" {
 		t.Fatalf("X-Frontdoor-Identity %v, want verified", got)
 	}
+	// Verified must say who: the name the wallet disclosed, as a quoted-string,
+	// and frontdoor's From display name says the same.
+	if got := in.Req.GetHeader("X-Frontdoor-Identity-Name"); got == nil || got.Value() != `"Minji Kim"` {
+		t.Errorf("X-Frontdoor-Identity-Name %v, want \"Minji Kim\"", got)
+	}
+	if f := in.Req.GetHeader("From"); f == nil || !strings.HasPrefix(f.Value(), `"Verified: Minji Kim" <`) {
+		t.Errorf("From %v, want the verified name", f)
+	}
 	out.Hangup(ctx)
 	cdr := n.waitCDR(t, ctx, "")
 	want := map[string]string{"given_name": "Minji", "family_name": "Kim", "birthdate": "1990-05-17"}

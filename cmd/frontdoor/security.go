@@ -19,5 +19,6 @@ func securityLimits(cfg *config.Config) sip.Limits {
 		AuthFailures:       s.AuthFailures,
 		FailureWindow:      time.Duration(s.FailureWindow) * time.Second,
 		BlockFor:           time.Duration(s.BlockSeconds) * time.Second,
+		MaxCallsPerSource:  s.MaxCallsPerSource,
 	}
 }

@@ -165,7 +165,9 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 			OfferWhen:  time.Duration(cfg.Callback.OfferWhenWaitSeconds) * time.Second,
 			Retries:    cfg.Callback.Retries,
 			RetryAfter: time.Duration(cfg.Callback.RetryAfterSeconds) * time.Second,
-			Ring:       time.Duration(cfg.Callback.RingSeconds) * time.Second}
+			Ring:       time.Duration(cfg.Callback.RingSeconds) * time.Second,
+			Allowed:    cfg.Callback.CallbackAllowed,
+			PerNumber:  time.Duration(cfg.Callback.PerNumberSeconds) * time.Second}
 	}
 	if idsvc != nil {
 		idb = &identityBridge{s: idsvc, oid4vp: oid4vp}
@@ -195,7 +197,8 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		Addr: cfg.Listen.SIP, AdvertiseIP: cfg.Media.AdvertiseIP, Number: cfg.Number, Numbers: numbers,
 		Realm: cfg.SIP.Realm, DigestAlgorithms: cfg.SIP.DigestAlgorithms, Credentials: dir, Switchboard: n.sb, Presence: n.sb, Transfers: n.sb, Ports: ports,
 		RTPTimeout: time.Duration(cfg.Media.RTPTimeoutSeconds) * time.Second, RTPStats: rtpStats,
-		Store: st, Metrics: n.metrics, Logger: log, Limits: securityLimits(cfg),
+		HoldTimeout: time.Duration(cfg.Media.HoldTimeoutSeconds) * time.Second,
+		Store:       st, Metrics: n.metrics, Logger: log, Limits: securityLimits(cfg),
 		Trunk: sip.Trunk{Addr: cfg.Callback.Trunk, Transport: cfg.Callback.Transport,
 			Username: cfg.Callback.Username, Password: cfg.Callback.Password},
 	})

@@ -38,6 +38,8 @@ type Phone struct {
 	NoAnswer bool
 	// Password answers digest challenges to this phone's own calls.
 	Password string
+	// Headers are added to the phone's INVITEs (e.g. a trunk's P-Asserted-Identity).
+	Headers []sip.Header
 }
 
 // Incoming is an INVITE the phone received.
@@ -184,6 +186,9 @@ func (p *Phone) Call(ctx context.Context, server, number string, pts []uint8, fr
 	body := Offer(peer.Port(), pts...)
 	req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: number, Host: host, Port: port})
 	p.setFrom(req)
+	for _, h := range p.Headers {
+		req.AppendHeader(h)
+	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(body)
 	dlg, err := p.dcli.WriteInvite(ctx, req)
