@@ -111,11 +111,20 @@ func (f *Fetcher) Allowed(uri string) bool {
 		}
 	}
 	for _, a := range f.allowed {
-		if u.Scheme == a.Scheme && strings.EqualFold(u.Host, a.Host) && strings.HasPrefix(u.EscapedPath(), a.EscapedPath()) {
+		if u.Scheme == a.Scheme && strings.EqualFold(u.Host, a.Host) && underPath(u.EscapedPath(), a.EscapedPath()) {
 			return true
 		}
 	}
 	return false
+}
+
+// underPath reports whether path is prefix or lies below it on a segment
+// boundary, so an allowed "/status" covers "/status/7" but not "/status-evil".
+func underPath(path, prefix string) bool {
+	if !strings.HasPrefix(path, prefix) {
+		return false
+	}
+	return len(path) == len(prefix) || strings.HasSuffix(prefix, "/") || path[len(prefix)] == '/'
 }
 
 // Status returns entry idx of the list at uri, signed by one of keys (the

@@ -103,7 +103,7 @@ func TestCacheLifetime(t *testing.T) {
 }
 
 func TestAllowedPrefixes(t *testing.T) {
-	f, err := NewFetcher(FetcherConfig{Allowed: []string{"https://id.example/status/", "http://127.0.0.1:8443/"}})
+	f, err := NewFetcher(FetcherConfig{Allowed: []string{"https://id.example/status/", "http://127.0.0.1:8443/", "https://lists.example/status"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +120,11 @@ func TestAllowedPrefixes(t *testing.T) {
 		"http://127.0.0.1:8444/anything":     false,
 		"https://id.example/status/../admin": false,
 		"::not a url":                        false,
+		// A prefix without a trailing slash ends on a path-segment boundary.
+		"https://lists.example/status":      true,
+		"https://lists.example/status/7":    true,
+		"https://lists.example/status-evil": false,
+		"https://lists.example/statusx/7":   false,
 	} {
 		if got := f.Allowed(uri); got != want {
 			t.Errorf("Allowed(%q) = %v, want %v", uri, got, want)
