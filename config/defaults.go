@@ -22,6 +22,10 @@ const (
 // DefaultClaims are the identity claims kept with a call unless configured.
 var defaultClaims = []string{"given_name", "family_name", "birthdate"}
 
+// defaultVCTs are the accepted credential types unless configured: a
+// trusted issuer's other credentials must not verify a caller.
+var defaultVCTs = []string{"urn:eudi:pid:1"}
+
 func (c *Config) applyDefaults() {
 	setString(&c.Listen.SIP, DefaultSIPListen)
 	setString(&c.Listen.HTTP, DefaultHTTPListen)
@@ -49,6 +53,9 @@ func (c *Config) applyDefaults() {
 	setString(&c.Identity.ResponseMode, ResponseDirectPostJWT)
 	if c.Identity.Claims == nil {
 		c.Identity.Claims = append([]string(nil), defaultClaims...)
+	}
+	if c.Identity.VCTs == nil {
+		c.Identity.VCTs = append([]string(nil), defaultVCTs...)
 	}
 	setInt(&c.Identity.WaitSeconds, DefaultWaitSeconds)
 	setInt(&c.Identity.StatusListTTLSeconds, DefaultStatusListTTL)

@@ -32,6 +32,7 @@ const (
 	CodeStatusUnavailable = "status_unavailable"
 	CodeUnknownSession    = "unknown_session"
 	CodeSessionExpired    = "session_expired"
+	CodeMissingClaims     = "missing_claims"
 )
 
 // Codes are every refusal code above, for metrics that show each series
@@ -39,7 +40,7 @@ const (
 var Codes = []string{CodeMalformed, CodeBadTyp, CodeBadAlg, CodeUnknownIssuer, CodeBadSignature, CodeExpired,
 	CodeNotYetValid, CodeBadVCT, CodeBadDisclosure, CodeMissingKeyBinding, CodeBadKeyBinding, CodeWrongNonce,
 	CodeReplayed, CodeWrongAudience, CodeStaleKB, CodeBadSDHash, CodeRevoked, CodeSuspended, CodeStatusUnavailable,
-	CodeUnknownSession, CodeSessionExpired}
+	CodeUnknownSession, CodeSessionExpired, CodeMissingClaims}
 
 // Refusal is why a presentation (or a session lookup) was refused.
 type Refusal struct {

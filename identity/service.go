@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/frontdoor-project/frontdoor/identity/statuslist"
@@ -17,6 +18,10 @@ type Claims map[string]string
 
 // DefaultClaims are kept when ServiceConfig.Claims is empty.
 var DefaultClaims = []string{"given_name", "family_name", "birthdate"}
+
+// DefaultVCTs are the accepted credential types when ServiceConfig.VCTs is
+// empty: the EU PID type that fdwallet issues.
+var DefaultVCTs = []string{"urn:eudi:pid:1"}
 
 // Verification methods, for audit records and metrics.
 const (
@@ -55,7 +60,7 @@ type ServiceConfig struct {
 	VerifierID string // the KB-JWT aud
 	Issuers    []IssuerKeys
 	Claims     []string // kept claims; empty: DefaultClaims
-	VCTs       []string // accepted credential types; empty: any
+	VCTs       []string // accepted credential types; empty: DefaultVCTs
 	TTL        time.Duration
 	// MaxAttempts is how many refused presentations a session takes before
 	// it closes (default 5); retries let a citizen fix a wrong disclosure.
@@ -104,6 +109,11 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	}
 	if len(cfg.Claims) == 0 {
 		cfg.Claims = DefaultClaims
+	}
+	if len(cfg.VCTs) == 0 {
+		// A trusted issuer may issue many credential types (a library card
+		// as well as the ID); only an identity credential says who calls.
+		cfg.VCTs = DefaultVCTs
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
@@ -214,9 +224,28 @@ func (s *Service) PresentFunc(sessionID, method, digest string, verify func(Sess
 		return nil, r
 	}
 	claims := s.keep(got.Claims)
+	if missing := s.missing(claims); len(missing) > 0 {
+		// "verified" with nothing disclosed would tell the agent nothing:
+		// the call is verified only as the people the configured claims name.
+		r := refuse(CodeMissingClaims, "the presentation does not disclose %s", strings.Join(missing, ", "))
+		s.sessions.finish(sessionID, nil, r)
+		s.record(sess, method, got, r)
+		return nil, r
+	}
 	s.sessions.finish(sessionID, claims, nil)
 	s.record(sess, method, got, nil)
 	return claims, nil
+}
+
+// missing names the configured claims that kept has no value for.
+func (s *Service) missing(kept Claims) []string {
+	var out []string
+	for _, name := range s.claims {
+		if kept[name] == "" {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // keep copies the configured claims, as strings; objects and arrays are

@@ -251,8 +251,7 @@ func TestMalformedPresentations(t *testing.T) {
 }
 
 func TestNestedAndArrayDisclosures(t *testing.T) {
-	f := newFixture(t, "ES256", func(c *ServiceConfig) { c.Claims = []string{"given_name", "locality", "nationality"} })
-	claims, err := f.present(func(p *pres) {
+	nested := func(p *pres) {
 		loc, _ := sdjwt.NewDisclosure("locality", "Seoul")
 		p.disclosures = append(p.disclosures, loc.Raw)
 		addr, _ := sdjwt.NewDisclosure("address", map[string]any{"_sd": []any{loc.Digest}, "country": "KR"})
@@ -261,13 +260,37 @@ func TestNestedAndArrayDisclosures(t *testing.T) {
 		kr, _ := sdjwt.NewDisclosure("", "KR")
 		p.payload["nationalities"] = []any{map[string]any{"...": kr.Digest}, map[string]any{"...": decoy(t)}, "JP"}
 		p.disclosures = append(p.disclosures, kr.Raw)
-	})
+	}
+	f := newFixture(t, "ES256", func(c *ServiceConfig) { c.Claims = []string{"given_name"} })
+	claims, err := f.present(nested)
 	if err != nil {
 		t.Fatalf("refused: %v", err)
 	}
 	// Nested values are not flat strings: only top-level scalars are kept.
 	if claims["given_name"] != "Minji" || claims["locality"] != "" || len(claims) != 1 {
 		t.Fatalf("claims %v", claims)
+	}
+	// A configured claim found only nested (or as an array) is not disclosed
+	// as the call needs it: the presentation does not say who calls.
+	f = newFixture(t, "ES256", func(c *ServiceConfig) { c.Claims = []string{"given_name", "locality", "nationalities"} })
+	_, err = f.present(nested)
+	wantRefusal(t, err, CodeMissingClaims)
+}
+
+// TestVerifiedMustSayWho: a presentation that discloses none (or only some)
+// of the configured claims, or a credential of another type from a trusted
+// issuer, never makes a call "verified".
+func TestVerifiedMustSayWho(t *testing.T) {
+	f := newFixture(t, "ES256")
+	_, err := f.present(func(p *pres) { p.disclosures = nil; p.payload["_sd"] = []any{} })
+	wantRefusal(t, err, CodeMissingClaims)
+	_, err = f.present(func(p *pres) { p.disclosures = p.disclosures[:1] })
+	wantRefusal(t, err, CodeMissingClaims)
+	// No vcts configured: only the default identity type is accepted.
+	_, err = f.present(func(p *pres) { p.payload["vct"] = "urn:example:library-card:1" })
+	wantRefusal(t, err, CodeBadVCT)
+	if _, err := f.present(nil); err != nil {
+		t.Fatalf("the full presentation is refused: %v", err)
 	}
 }
 

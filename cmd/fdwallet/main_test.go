@@ -155,12 +155,18 @@ func TestPresentWithSessionNonceAud(t *testing.T) {
 	}
 	api := serveLocal(t, identityAPI(svc))
 	sess, _ := svc.NewSession("web")
-	out := runOK(t, "present", "-wallet", wf, "-server", api.URL, "-session", sess.ID, "-nonce", sess.Nonce, "-aud", sess.Aud, "-disclose", "given_name")
-	if !strings.Contains(out, `"verified":true`) || !strings.Contains(out, "Jisoo") || strings.Contains(out, "Park") {
-		t.Fatalf("answer %s: want verified with only given_name", out)
+	// Disclosing less than the configured claims does not say who calls.
+	var buf bytes.Buffer
+	err = run([]string{"present", "-wallet", wf, "-server", api.URL, "-session", sess.ID, "-nonce", sess.Nonce, "-aud", sess.Aud, "-disclose", "given_name"}, &buf)
+	if !errors.As(err, new(exitError)) || !strings.Contains(buf.String(), `"error":"missing_claims"`) {
+		t.Fatalf("given_name only: %v %s", err, buf.String())
+	}
+	out := runOK(t, "present", "-wallet", wf, "-server", api.URL, "-session", sess.ID, "-nonce", sess.Nonce, "-aud", sess.Aud)
+	if !strings.Contains(out, `"verified":true`) || !strings.Contains(out, "Jisoo") || !strings.Contains(out, "Park") {
+		t.Fatalf("answer %s: want verified with the configured claims", out)
 	}
 	// The same session again: the nonce is spent.
-	var buf bytes.Buffer
+	buf.Reset()
 	err = run([]string{"present", "-wallet", wf, "-server", api.URL, "-session", sess.ID, "-nonce", sess.Nonce, "-aud", sess.Aud}, &buf)
 	if !errors.As(err, new(exitError)) || !strings.Contains(buf.String(), `"error":"replayed"`) {
 		t.Fatalf("second presentation: %v %s", err, buf.String())
