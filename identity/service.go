@@ -66,7 +66,13 @@ type ServiceConfig struct {
 	// it closes (default 5); retries let a citizen fix a wrong disclosure.
 	MaxAttempts int
 	// MaxSessions bounds the live sessions (default 10000).
-	MaxSessions       int
+	MaxSessions int
+	// WebSessions bounds the live sessions web pages open (made
+	// WithSource); the rest of MaxSessions is kept for phone calls.
+	// Default: 80 % of MaxSessions.
+	WebSessions int
+	// SessionsPerSource bounds one source's live web sessions (default 10).
+	SessionsPerSource int
 	Clock             func() time.Time
 	HTTPClient        *http.Client // status lists and push; nil: 5 s timeout client
 	StatusListAllowed []string     // URL prefixes status lists may be fetched from
@@ -107,6 +113,12 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 10000
 	}
+	if cfg.WebSessions <= 0 || cfg.WebSessions > cfg.MaxSessions {
+		cfg.WebSessions = cfg.MaxSessions * 8 / 10
+	}
+	if cfg.SessionsPerSource <= 0 {
+		cfg.SessionsPerSource = 10
+	}
 	if len(cfg.Claims) == 0 {
 		cfg.Claims = DefaultClaims
 	}
@@ -134,6 +146,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	s := &Service{
 		verifier: v,
 		sessions: &sessions{ttl: cfg.TTL, clock: cfg.Clock, maxLive: cfg.MaxSessions, maxAttempts: cfg.MaxAttempts,
+			maxWeb: cfg.WebSessions, perSource: cfg.SessionsPerSource,
 			byID: map[string]*sessionEntry{}, byCode: map[string]*sessionEntry{}},
 		aud:     cfg.VerifierID,
 		claims:  append([]string(nil), cfg.Claims...),
@@ -154,7 +167,18 @@ func (s *Service) ClaimNames() []string { return append([]string(nil), s.claims.
 // SessionOption adjusts NewSession.
 type SessionOption func(*sessionOptions)
 
-type sessionOptions struct{ caller string }
+type sessionOptions struct {
+	caller, source string
+	web            bool
+}
+
+// WithSource marks a session a public web page opened for a client (its
+// netaddr.SourceKey): such sessions share a bounded part of the node's,
+// and one source may hold only a few live at once. key "" (a trusted
+// proxy passing many citizens) has no per-source share.
+func WithSource(key string) SessionOption {
+	return func(o *sessionOptions) { o.web, o.source = true, key }
+}
 
 // WithCaller names the calling number, so a configured push webhook can
 // offer the session to the citizen's wallet app.
@@ -169,7 +193,7 @@ func (s *Service) NewSession(callID string, opts ...SessionOption) (Session, err
 	for _, opt := range opts {
 		opt(&o)
 	}
-	sess, err := s.sessions.create(callID, s.aud)
+	sess, err := s.sessions.create(callID, s.aud, o.web, o.source)
 	if err != nil {
 		return Session{}, fmt.Errorf("identity: new session: %w", err)
 	}
@@ -178,6 +202,10 @@ func (s *Service) NewSession(callID string, opts ...SessionOption) (Session, err
 	}
 	return sess, nil
 }
+
+// Close ends a session whose call or page is gone; a later presentation
+// hears session_expired. Closing a verified or ended session does nothing.
+func (s *Service) Close(sessionID string) { s.sessions.close(sessionID) }
 
 // ByCode finds the live, unanswered session a code was read out for.
 func (s *Service) ByCode(code string) (Session, bool) {

@@ -42,6 +42,11 @@ const (
 
 type sessionEntry struct {
 	Session
+	// web marks a session a public web page opened (not the IVR or an
+	// authenticated integration); source is that page's client
+	// (netaddr.SourceKey), "" for a trusted proxy that has no share.
+	web      bool
+	source   string
 	state    sessionState
 	attempts int
 	claims   Claims
@@ -54,6 +59,8 @@ type sessions struct {
 	ttl         time.Duration
 	clock       func() time.Time
 	maxLive     int
+	maxWeb      int // live web sessions at most: the rest is kept for phone calls
+	perSource   int // live web sessions of one source at most
 	maxAttempts int
 
 	mu        sync.Mutex
@@ -62,7 +69,11 @@ type sessions struct {
 	lastPurge time.Time
 }
 
-var errTooManySessions = errors.New("too many live identity sessions")
+// ErrSessionLimit is wrapped by NewSession when a limit on live sessions
+// (the node's, the web pages' share, or one source's) refuses another.
+var ErrSessionLimit = errors.New("identity session limit")
+
+var errTooManySessions = fmt.Errorf("%w: too many live identity sessions", ErrSessionLimit)
 
 func randomToken(n int) (string, error) {
 	b := make([]byte, n)
@@ -72,7 +83,41 @@ func randomToken(n int) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-func (s *sessions) create(callID, aud string) (Session, error) {
+// live reports whether e can still be answered: only such sessions count
+// against the limits, so expired, verified and closed ones free their room.
+func (e *sessionEntry) live(now time.Time) bool {
+	return (e.state == stateOpen || e.state == stateVerifying) && now.Before(e.ExpiresAt)
+}
+
+// admit says which limit, if any, refuses one more session from source.
+// It walks the table: creation is rare next to the limits' size, and a
+// count kept on the side would have to follow expiry by the clock.
+func (s *sessions) admit(now time.Time, web bool, source string) error {
+	var live, webLive, fromSource int
+	for _, e := range s.byID {
+		if !e.live(now) {
+			continue
+		}
+		live++
+		if e.web {
+			webLive++
+			if source != "" && e.source == source {
+				fromSource++
+			}
+		}
+	}
+	switch {
+	case live >= s.maxLive:
+		return fmt.Errorf("%w (%d)", errTooManySessions, s.maxLive)
+	case web && webLive >= s.maxWeb:
+		return fmt.Errorf("%w: the web pages' share of sessions (%d) is in use; phone calls keep the rest", ErrSessionLimit, s.maxWeb)
+	case web && source != "" && fromSource >= s.perSource:
+		return fmt.Errorf("%w: %d live sessions from %s", ErrSessionLimit, s.perSource, source)
+	}
+	return nil
+}
+
+func (s *sessions) create(callID, aud string, web bool, source string) (Session, error) {
 	id, err := randomToken(16)
 	if err != nil {
 		return Session{}, err
@@ -85,8 +130,8 @@ func (s *sessions) create(callID, aud string) (Session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.purge(now)
-	if len(s.byID) >= s.maxLive {
-		return Session{}, fmt.Errorf("%w (%d)", errTooManySessions, s.maxLive)
+	if err := s.admit(now, web, source); err != nil {
+		return Session{}, err
 	}
 	code, err := s.freeCode(now)
 	if err != nil {
@@ -94,6 +139,8 @@ func (s *sessions) create(callID, aud string) (Session, error) {
 	}
 	e := &sessionEntry{
 		Session: Session{ID: id, Nonce: nonce, Aud: aud, Code: code, ExpiresAt: now.Add(s.ttl), CallID: callID},
+		web:     web,
+		source:  source,
 		done:    make(chan struct{}),
 	}
 	s.byID[id] = e
@@ -168,6 +215,9 @@ func (s *sessions) begin(id string) (Session, *Refusal) {
 	case stateVerified:
 		return e.Session, refuse(CodeReplayed, "the session's nonce was already used by a verified presentation")
 	case stateClosed:
+		if e.last != nil && e.last.Code == CodeSessionExpired {
+			return e.Session, e.last
+		}
 		return e.Session, refuse(CodeReplayed, "the session was closed after %d refused presentations", e.attempts)
 	case stateVerifying:
 		return e.Session, refuse(CodeReplayed, "another presentation to this session is being verified")
@@ -187,7 +237,12 @@ func (s *sessions) finish(id string, claims Claims, r *Refusal) {
 	if !ok || e.state != stateVerifying {
 		return
 	}
-	e.attempts++
+	// Only a credential a trusted issuer signed is an attempt: garbage
+	// posted by whoever guessed the session must not use up the citizen's
+	// tries (the public routes' rate limits bound the garbage instead).
+	if r == nil || !unsigned(r.Code) {
+		e.attempts++
+	}
 	switch {
 	case r == nil:
 		e.state, e.claims = stateVerified, claims
@@ -198,6 +253,30 @@ func (s *sessions) finish(id string, claims Claims, r *Refusal) {
 	default:
 		e.state, e.last = stateOpen, r
 	}
+}
+
+// unsigned reports whether a refusal came before the issuer's signature
+// was verified, so anyone could have sent it.
+func unsigned(code string) bool {
+	switch code {
+	case CodeMalformed, CodeBadTyp, CodeBadAlg, CodeUnknownIssuer, CodeBadSignature:
+		return true
+	}
+	return false
+}
+
+// close ends a session nobody will wait for any more (its call or page
+// ended): it stops counting against the limits and takes no presentation.
+func (s *sessions) close(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.byID[id]
+	if !ok || (e.state != stateOpen && e.state != stateVerifying) {
+		return
+	}
+	e.state = stateClosed
+	e.last = refuse(CodeSessionExpired, "the session ended with its call or page")
+	close(e.done)
 }
 
 // outcome reads a session for Wait: finished reports whether Wait can return.

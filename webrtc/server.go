@@ -39,6 +39,16 @@ type Identity interface {
 	Wait(ctx context.Context, sessionID string) (map[string]string, error)
 }
 
+type sourceKey struct{}
+
+// Source is the client a caller page's request came from, as its socket
+// budget counts it (netaddr.SourceKey; "" for a trusted proxy), for
+// contexts Identity.Open is given: per-source limits on what a page opens.
+func Source(ctx context.Context) string {
+	s, _ := ctx.Value(sourceKey{}).(string)
+	return s
+}
+
 // Verification is an open digital-ID session as the page shows it.
 type Verification struct {
 	ID, Code  string
@@ -197,7 +207,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, sl slot) (*socke
 		return nil, nil, fmt.Errorf("webrtc: websocket accept: %w", err)
 	}
 	c.SetReadLimit(64 << 10) // an SDP is a few kB
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), sourceKey{}, sl.key))
 	so := &socket{c: c, ctx: ctx}
 	s.mu.Lock()
 	s.sockets[so] = struct{}{}

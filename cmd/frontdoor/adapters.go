@@ -147,7 +147,11 @@ func (b *identityBridge) Start(ctx context.Context, callID, from string) (string
 	return sess.ID, sess.Code, nil
 }
 
+// Wait waits for the session, then closes it: whoever waited (a call's
+// identity step, a caller page) is done with it, and a session nobody
+// waits for must neither take a presentation nor count against the limits.
 func (b *identityBridge) Wait(ctx context.Context, id string) (map[string]string, error) {
+	defer b.s.Close(id)
 	return b.s.Wait(ctx, id)
 }
 

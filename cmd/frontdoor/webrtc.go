@@ -10,6 +10,7 @@ import (
 
 	"github.com/frontdoor-project/frontdoor/calls"
 	"github.com/frontdoor-project/frontdoor/config"
+	"github.com/frontdoor-project/frontdoor/identity"
 	"github.com/frontdoor-project/frontdoor/media"
 	"github.com/frontdoor-project/frontdoor/webrtc"
 )
@@ -47,7 +48,7 @@ func (d *agentDialers) Dial(ctx context.Context, agentID string, o calls.Offer) 
 type webIdentity struct{ b *identityBridge }
 
 func (w webIdentity) Open(ctx context.Context) (webrtc.Verification, error) {
-	sess, err := w.b.s.NewSession("")
+	sess, err := w.b.s.NewSession("", identity.WithSource(webrtc.Source(ctx)))
 	if err != nil {
 		return webrtc.Verification{}, err
 	}
