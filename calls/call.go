@@ -34,6 +34,8 @@ type Call struct {
 	ID     string
 	Number string // the number dialled
 	From   string // the caller
+	// fromAsserted: From came from a trusted trunk's assertion.
+	fromAsserted bool
 
 	sb     *Switchboard
 	leg    CallerLeg

@@ -30,7 +30,11 @@ func (c *Call) identityStep(ctx context.Context) bool {
 		}
 		return true
 	}
-	sessionID, code, err := c.sb.identity.Start(ctx, c.ID, c.From)
+	asserted := ""
+	if c.fromAsserted {
+		asserted = c.From
+	}
+	sessionID, code, match, err := c.sb.identity.Start(ctx, c.ID, asserted)
 	if err != nil {
 		c.sb.log.Error("identity session", "call", c.ID, "err", err)
 		return c.identityFailed(ctx, require)
@@ -49,7 +53,12 @@ func (c *Call) identityStep(ctx context.Context) bool {
 		}
 		result <- claims
 	}()
-	readCode := append(append([]string{"identity-code"}, spellDigits(code)...), "repeat", "identity-wait")
+	readCode := append(append([]string{"identity-code"}, spellDigits(code)...), "repeat")
+	if match != "" {
+		// Number matching: the pushed wallet shows these digits too.
+		readCode = append(append(readCode, "identity-match"), spellDigits(match)...)
+	}
+	readCode = append(readCode, "identity-wait")
 	for {
 		// Read the code (a key interrupts it), then hold audio until verified,
 		// timed out, or '*' asks for the code again.

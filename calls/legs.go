@@ -57,8 +57,13 @@ type Audio interface {
 
 // Identity is the verification step's view of the identity service.
 type Identity interface {
-	// Start opens a session bound to this call; the code is read out to the caller.
-	Start(ctx context.Context, callID, from string) (sessionID, code string, err error)
+	// Start opens a session bound to this call; the code is read out to
+	// the caller. asserted is the caller's number when the network asserted
+	// it (a trusted trunk's P-Asserted-Identity), else "": only then may
+	// the session be pushed to that number's wallet, and match is the
+	// number the IVR says so the citizen can tell the push is theirs
+	// ("" when nothing was pushed).
+	Start(ctx context.Context, callID, asserted string) (sessionID, code, match string, err error)
 	// Wait blocks until the session is verified (claims) or ctx ends / the session expires.
 	Wait(ctx context.Context, sessionID string) (map[string]string, error)
 }

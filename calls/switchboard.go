@@ -189,6 +189,9 @@ func (s *Switchboard) poke() {
 type Inbound struct {
 	Number string // dialled
 	From   string
+	// FromAsserted: From is the number a trusted trunk asserted, not one
+	// the caller could choose (it may then be pushed to, or called back).
+	FromAsserted bool
 	Agency string // set for a legacy agency number or a web caller's choice: skips the menu
 	Leg    CallerLeg
 	// Identity holds claims verified before the call was handed over (a web
@@ -222,7 +225,7 @@ func (s *Switchboard) Admit() error {
 // Start takes over an answered caller leg and runs the call on its own goroutine.
 func (s *Switchboard) Start(id string, in Inbound) *Call {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Call{ID: id, Number: in.Number, From: in.From, sb: s, leg: in.Leg, keys: newKeyBuffer(),
+	c := &Call{ID: id, Number: in.Number, From: in.From, fromAsserted: in.FromAsserted, sb: s, leg: in.Leg, keys: newKeyBuffer(),
 		events: make(chan callEvent, 16), ctx: ctx, cancel: cancel,
 		state: StateIVR, agency: in.Agency, identity: in.Identity, startedAt: s.now(), consult: in.Consult}
 	if in.Consult {

@@ -36,7 +36,7 @@ func TestWebSessionsCannotExhaustPhoneCapacity(t *testing.T) {
 		t.Fatalf("web share full: %v", err)
 	}
 	// ...but a phone call still gets its session.
-	if _, err := f.svc.NewSession("call-1", WithCaller("01012345678")); err != nil {
+	if _, err := f.svc.NewSession("call-1"); err != nil {
 		t.Fatalf("IVR session refused while the web share is full: %v", err)
 	}
 	// Closing a page's session frees its room at once.

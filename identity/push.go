@@ -23,6 +23,12 @@ type PushMessage struct {
 	Code      string `json:"code"`
 	Nonce     string `json:"nonce"`
 	Aud       string `json:"aud"`
+	// Match is the number the IVR says and the wallet shows before the
+	// citizen accepts (number matching, as in push MFA): a push that
+	// reached the wrong phone names a number its owner did not hear.
+	Match string `json:"match"`
+	// WalletURL is the OpenID4VP link (openid4vp://…) when OpenID4VP is on.
+	WalletURL string `json:"wallet_url,omitempty"`
 }
 
 type pusher struct {
@@ -33,8 +39,9 @@ type pusher struct {
 
 // send posts in the background: the IVR must not wait on a push gateway, and
 // a failed push only means the caller uses the code instead.
-func (p *pusher) send(sess Session, number string) {
-	body, err := json.Marshal(PushMessage{Number: number, SessionID: sess.ID, Code: sess.Code, Nonce: sess.Nonce, Aud: sess.Aud})
+func (p *pusher) send(sess Session, number, walletURL string) {
+	body, err := json.Marshal(PushMessage{Number: number, SessionID: sess.ID, Code: sess.Code, Nonce: sess.Nonce,
+		Aud: sess.Aud, Match: sess.Match, WalletURL: walletURL})
 	if err != nil {
 		p.log.Warn("identity push: encode", "err", err)
 		return

@@ -168,8 +168,8 @@ func (s *Service) ClaimNames() []string { return append([]string(nil), s.claims.
 type SessionOption func(*sessionOptions)
 
 type sessionOptions struct {
-	caller, source string
-	web            bool
+	source string
+	web    bool
 }
 
 // WithSource marks a session a public web page opened for a client (its
@@ -178,12 +178,6 @@ type sessionOptions struct {
 // proxy passing many citizens) has no per-source share.
 func WithSource(key string) SessionOption {
 	return func(o *sessionOptions) { o.web, o.source = true, key }
-}
-
-// WithCaller names the calling number, so a configured push webhook can
-// offer the session to the citizen's wallet app.
-func WithCaller(number string) SessionOption {
-	return func(o *sessionOptions) { o.caller = number }
 }
 
 // NewSession opens a verification session for a call (callID may be empty
@@ -197,11 +191,22 @@ func (s *Service) NewSession(callID string, opts ...SessionOption) (Session, err
 	if err != nil {
 		return Session{}, fmt.Errorf("identity: new session: %w", err)
 	}
-	if s.push != nil && o.caller != "" {
-		s.push.send(sess, o.caller)
-	}
 	return sess, nil
 }
+
+// Push offers a phone caller's session to the wallet app registered for
+// number, through the configured webhook (none: nothing happens), with the
+// wallet link and the match number the IVR says. number must be one the
+// network asserted (a trusted trunk's P-Asserted-Identity): a From the
+// caller typed would wake a stranger's wallet for the caller's call.
+func (s *Service) Push(sess Session, number, walletURL string) {
+	if s.push != nil && number != "" {
+		s.push.send(sess, number, walletURL)
+	}
+}
+
+// Pushes reports whether a push webhook is configured.
+func (s *Service) Pushes() bool { return s.push != nil }
 
 // Close ends a session whose call or page is gone; a later presentation
 // hears session_expired. Closing a verified or ended session does nothing.

@@ -14,10 +14,13 @@ import (
 // credential bound to Nonce and Aud. Code is what the IVR reads out so a
 // wallet on another device can find the session.
 type Session struct {
-	ID        string    `json:"id"`
-	Nonce     string    `json:"nonce"`
-	Aud       string    `json:"aud"`
-	Code      string    `json:"code"`
+	ID    string `json:"id"`
+	Nonce string `json:"nonce"`
+	Aud   string `json:"aud"`
+	Code  string `json:"code"`
+	// Match is two digits the IVR says and a pushed wallet shows, so the
+	// citizen accepts only the request of the call they are on.
+	Match     string    `json:"match"`
 	ExpiresAt time.Time `json:"expires_at"`
 	CallID    string    `json:"call_id,omitempty"`
 }
@@ -137,8 +140,12 @@ func (s *sessions) create(callID, aud string, web bool, source string) (Session,
 	if err != nil {
 		return Session{}, err
 	}
+	m, err := rand.Int(rand.Reader, big.NewInt(90))
+	if err != nil {
+		return Session{}, fmt.Errorf("random: %w", err)
+	}
 	e := &sessionEntry{
-		Session: Session{ID: id, Nonce: nonce, Aud: aud, Code: code, ExpiresAt: now.Add(s.ttl), CallID: callID},
+		Session: Session{ID: id, Nonce: nonce, Aud: aud, Code: code, Match: fmt.Sprint(10 + m.Int64()), ExpiresAt: now.Add(s.ttl), CallID: callID},
 		web:     web,
 		source:  source,
 		done:    make(chan struct{}),

@@ -189,15 +189,22 @@ func TestPushOffersSessionToCallersWallet(t *testing.T) {
 		c.Push = &PushConfig{URL: srv.URL + "/push"}
 		c.HTTPClient = srv.Client()
 	})
-	if _, err := f.svc.NewSession("web-only"); err != nil { // no caller: no push
-		t.Fatal(err)
-	}
-	sess, err := f.svc.NewSession("call-7", WithCaller("01012345678"))
+	web, err := f.svc.NewSession("web-only")
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.svc.Push(web, "", "") // no asserted number: no push
+	sess, err := f.svc.NewSession("call-7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Push(sess, "01012345678", "openid4vp://?client_id=x&request_uri=y")
 	m := <-got
-	want := PushMessage{Number: "01012345678", SessionID: sess.ID, Code: sess.Code, Nonce: sess.Nonce, Aud: testAud}
+	if len(sess.Match) != 2 || sess.Match[0] == '0' {
+		t.Fatalf("match number %q: want two digits", sess.Match)
+	}
+	want := PushMessage{Number: "01012345678", SessionID: sess.ID, Code: sess.Code, Nonce: sess.Nonce, Aud: testAud,
+		Match: sess.Match, WalletURL: "openid4vp://?client_id=x&request_uri=y"}
 	if m != want {
 		t.Fatalf("push %+v, want %+v", m, want)
 	}
@@ -217,9 +224,11 @@ func TestPushFailureIsOnlyLogged(t *testing.T) {
 		c.Push = &PushConfig{URL: "http://" + addr + "/push"}
 		c.Logger = slog.New(slog.NewTextHandler(lineWriter(logs), nil))
 	})
-	if _, err := f.svc.NewSession("call-1", WithCaller("0101")); err != nil {
-		t.Fatalf("NewSession failed because the push did: %v", err)
+	sess, err := f.svc.NewSession("call-1")
+	if err != nil {
+		t.Fatal(err)
 	}
+	f.svc.Push(sess, "0101", "") // fails in the background, only logged
 	for line := range logs {
 		if strings.Contains(line, "identity push failed") {
 			return

@@ -10,7 +10,8 @@ import (
 // trusted trunk asserts (P-Asserted-Identity, RFC 3325) if the INVITE comes
 // from a trusted source, else the From user, which the caller chooses freely.
 // A PAI from anyone else is ignored (it is as spoofable as From).
-func (e *Edge) callerNumber(req *sipmsg.Request) string {
+// asserted reports which of the two it is.
+func (e *Edge) callerNumber(req *sipmsg.Request) (number string, asserted bool) {
 	if h := req.GetHeader("P-Asserted-Identity"); h != nil {
 		if ip := sourceIP(req); ip.IsValid() && e.guard.trusted(ip) {
 			var u sipmsg.Uri
@@ -21,15 +22,15 @@ func (e *Edge) callerNumber(req *sipmsg.Request) string {
 				}
 			}
 			if strings.HasPrefix(v, "tel:") {
-				return strings.TrimPrefix(strings.SplitN(v, ";", 2)[0], "tel:")
+				return strings.TrimPrefix(strings.SplitN(v, ";", 2)[0], "tel:"), true
 			}
 			if err := sipmsg.ParseUri(v, &u); err == nil && u.User != "" {
-				return u.User
+				return u.User, true
 			}
 		}
 	}
 	if f := req.From(); f != nil {
-		return f.Address.User
+		return f.Address.User, false
 	}
-	return ""
+	return "", false
 }

@@ -107,10 +107,10 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	go cl.watch()
 
 	id := calls.NewCallID()
-	from := e.callerNumber(req)
-	in := calls.Inbound{Number: user, From: from, Agency: agency, Leg: cl}
+	from, asserted := e.callerNumber(req)
+	in := calls.Inbound{Number: user, From: from, FromAsserted: asserted, Agency: agency, Leg: cl}
 	if consultBy != "" {
-		in.From, in.Consult = consultBy, true
+		in.From, in.FromAsserted, in.Consult = consultBy, false, true
 	}
 	call := e.cfg.Switchboard.Start(id, in)
 	e.byDialog.Store(dlg.ID, call)

@@ -132,19 +132,27 @@ type identityBridge struct {
 	phone  sync.Map // session id -> struct{}
 }
 
-func (b *identityBridge) Start(ctx context.Context, callID, from string) (string, string, error) {
-	sess, err := b.s.NewSession(callID, identity.WithCaller(from))
+func (b *identityBridge) Start(ctx context.Context, callID, asserted string) (string, string, string, error) {
+	sess, err := b.s.NewSession(callID)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
+	var walletURL string
 	if b.oid4vp != nil {
-		if _, err := b.oid4vp.Open(sess); err != nil {
-			return "", "", fmt.Errorf("identity: openid4vp request: %w", err)
+		offer, err := b.oid4vp.Open(sess)
+		if err != nil {
+			return "", "", "", fmt.Errorf("identity: openid4vp request: %w", err)
 		}
+		walletURL = offer.WalletURL
+	}
+	match := ""
+	if asserted != "" && b.s.Pushes() {
+		b.s.Push(sess, asserted, walletURL)
+		match = sess.Match
 	}
 	b.phone.Store(sess.ID, struct{}{})
 	time.AfterFunc(identity.DefaultTTL+time.Minute, func() { b.phone.Delete(sess.ID) })
-	return sess.ID, sess.Code, nil
+	return sess.ID, sess.Code, match, nil
 }
 
 // Wait waits for the session, then closes it: whoever waited (a call's

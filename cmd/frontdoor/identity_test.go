@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/frontdoor-project/frontdoor/identity/wallet"
 	"github.com/frontdoor-project/frontdoor/internal/testua"
 )
@@ -186,6 +187,8 @@ func TestPushWakesTheWallet(t *testing.T) {
 	}
 	var serverURL string
 	pushed := make(chan string, 1)
+	matches := make(chan string, 4)
+	approve := make(chan struct{})
 	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		var msg struct{ Number, SessionID, Nonce, Aud string }
 		dec := json.NewDecoder(r.Body)
@@ -195,12 +198,14 @@ func TestPushWakesTheWallet(t *testing.T) {
 			return
 		}
 		msg.Number, msg.SessionID, msg.Nonce, msg.Aud = raw["number"], raw["session_id"], raw["nonce"], raw["aud"]
+		matches <- raw["number"] + " " + raw["match"]
 		pres, err := w.Present([]string{"given_name", "family_name", "birthdate"}, msg.Nonce, msg.Aud, time.Now())
 		if err != nil {
 			http.Error(rw, err.Error(), 500)
 			return
 		}
-		go func() { // the app answers after taking the push
+		go func() { // the app answers once the citizen compared the match number
+			<-approve
 			ans, err := wallet.Client{Server: serverURL}.Submit(context.Background(), msg.SessionID, pres)
 			pushed <- fmt.Sprintf("%s %v %v", msg.Number, ans.Verified, err)
 		}()
@@ -211,14 +216,60 @@ func TestPushWakesTheWallet(t *testing.T) {
 	n := startNode(t, cfg)
 	serverURL = n.HTTP
 	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
-	out := dial(t, ctx, n, "110", nil, 1000, "1")
+
+	// A From is whatever the caller typed: pushing on it would wake a
+	// stranger's wallet for this call. No push; the IVR reads the code only.
+	spoofer := dial(t, ctx, n, "110", nil, 1000, "1")
+	if !spoofer.RTP.WaitReceived(ctx, promptFrame(t, "identity-wait")) {
+		t.Fatal("the spoofed caller never reached the identity step")
+	}
+	if spoofer.RTP.Received(promptFrame(t, "identity-match")) {
+		t.Fatal("a match number was said though nothing was pushed")
+	}
+	select {
+	case m := <-matches:
+		t.Fatalf("pushed on an unasserted From: %s", m)
+	default:
+	}
+	spoofer.Hangup(ctx)
+
+	// The trunk (127.0.0.1 is trusted by default) asserts the number: push,
+	// with the match number the IVR says.
+	trunk := newPhone(t, "anonymous")
+	trunk.Headers = []sip.Header{sip.NewHeader("P-Asserted-Identity", "<sip:01055556666@127.0.0.1>")}
+	out, err := trunk.Call(ctx, n.SIP, "110", nil, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { out.Hangup(context.Background()) })
+	out.RTP.SendDTMF('1')
+	var match string
+	select {
+	case m := <-matches:
+		number, digits, _ := strings.Cut(m, " ")
+		if number != "01055556666" || len(digits) != 2 {
+			t.Fatalf("push %q: want the asserted number and a two-digit match", m)
+		}
+		match = digits
+	case <-ctx.Done():
+		t.Fatal("no push arrived")
+	}
+	if !out.RTP.WaitReceived(ctx, promptFrame(t, "identity-match")) {
+		t.Fatal("the IVR did not say the match number")
+	}
+	for _, d := range match {
+		if !out.RTP.WaitReceived(ctx, promptFrame(t, "digit-"+string(d))) {
+			t.Fatalf("match digit %c not said", d)
+		}
+	}
+	close(approve) // the wallet showed the same number: the citizen approves
 	select {
 	case got := <-pushed:
 		if got != "01055556666 true <nil>" {
 			t.Fatalf("push/presentation: %s", got)
 		}
 	case <-ctx.Done():
-		t.Fatal("no push arrived")
+		t.Fatal("no presentation after the push")
 	}
 	out.RTP.SendDTMF('1')
 	in, err := agent.NextIncoming(ctx)

@@ -82,6 +82,7 @@ say busy "All lines are busy. Please call again later."
 
 say identity-offer "To verify your identity with the digital ID on your smartphone, press 1. To continue without it, press 2."
 say identity-code "Open your wallet and enter this code:"
+say identity-match "Your wallet shows this number; approve only if it matches:"
 say identity-wait "Please approve in your wallet."
 say identity-ok "Thank you. You are verified."
 say identity-failed "Verification did not succeed. You will be connected as an unverified caller."
