@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"fmt"
+	"image/png"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/makiuchi-d/gozxing"
+	gzqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/frontdoor-project/frontdoor/identity/openid4vp"
+	"github.com/frontdoor-project/frontdoor/internal/netns"
+)
+
+// openID4VPConfig is identityConfig with OpenID4VP on: a demo verifier
+// chain made for the test, and an HTTP port fixed in advance because
+// request_uri is built under identity.public_url. It also returns the
+// chain's root, which the test's wallet trusts.
+func openID4VPConfig(t *testing.T) (yaml string, roots *x509.CertPool) {
+	t.Helper()
+	dir := t.TempDir()
+	cert, key, root := filepath.Join(dir, "v.pem"), filepath.Join(dir, "v.key"), filepath.Join(dir, "root.pem")
+	if err := openid4vp.DemoChain(cert, key, root, "frontdoor test verifier", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rootCerts, err := openid4vp.LoadChain(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots = x509.NewCertPool()
+	for _, c := range rootCerts {
+		roots.AddCert(c)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	yaml = identityConfig(t, "offer")
+	yaml = strings.Replace(yaml, `http: "127.0.0.1:0"`, fmt.Sprintf("http: %q", addr), 1)
+	yaml = strings.Replace(yaml, "identity: { mode: offer,", fmt.Sprintf(
+		"identity: { mode: offer, public_url: %q, verifier_cert_file: %q, verifier_key_file: %q,", "http://"+addr, cert, key), 1)
+	if !strings.Contains(yaml, "verifier_key_file") || !strings.Contains(yaml, addr) {
+		t.Fatalf("config not rewritten:\n%s", yaml)
+	}
+	return yaml, roots
+}
+
+// decodeQR fetches a QR code image, checks it is a PNG of size px, and
+// reads it back as a wallet's camera would.
+func decodeQR(t *testing.T, ctx context.Context, url string, px int) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	img, err := png.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("QR code is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != px || b.Dy() != px {
+		t.Fatalf("QR code is %v, want %dx%d", b, px, px)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := gzqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("QR code does not decode: %v", err)
+	}
+	return res.GetText()
+}
+
+// A citizen on the web page starts a verification with OpenID4VP on: the
+// page shows an "Open my ID wallet" link and a QR code of the same
+// openid4vp:// link (a real PNG that decodes), the link's request_uri
+// resolves to a signed request object, and a Go wallet answering the link
+// makes the page say verified. The 6-digit code stays for the demo wallet.
+func TestBrowserCallerOpenID4VPWallet(t *testing.T) {
+	if !netns.Isolate(t) {
+		return
+	}
+	yaml, roots := openID4VPConfig(t)
+	n := startNode(t, yaml)
+	browser := chromiumWithMic(t)
+	caller := tab(t, browser, 600)
+	ctx := timeout(t, 2*time.Minute)
+
+	qrLoaded := `(() => { const i = document.querySelector("#wallet-qr"); return i.complete && i.naturalWidth > 0 })()`
+	err := chromedp.Do(caller,
+		chromedp.Navigate(n.HTTP+"/call"),
+		poll(`!document.querySelector("#verify-box").hidden`),
+		chromedp.Click(chromedp.CSS("#verify")),
+		poll(`!document.querySelector("#wallet").hidden`),
+		poll(qrLoaded),
+		poll(text("#verify-code")+`.includes("enter this code")`),
+	)
+	if err != nil {
+		t.Fatalf("caller page verification: %v", err)
+	}
+	type shown struct {
+		Href, QR   string
+		QRWidth    int
+		OpenText   string
+		DCTypeof   string
+		DCBtnShown bool
+	}
+	got, err := chromedp.Run(caller, chromedp.Evaluate[shown](`(() => {
+		const a = document.querySelector("#wallet-open"), q = document.querySelector("#wallet-qr");
+		return { Href: a.getAttribute("href"), QR: q.getAttribute("src"), QRWidth: q.naturalWidth,
+			OpenText: a.textContent, DCTypeof: typeof window.DigitalCredential,
+			DCBtnShown: !document.querySelector("#wallet-dc").hidden };
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("page: link %s, QR %s (%d px wide), DigitalCredential: %s", got.Href, got.QR, got.QRWidth, got.DCTypeof)
+	if !strings.HasPrefix(got.Href, "openid4vp://?client_id=x509_hash%3A") || got.OpenText != "Open my ID wallet" {
+		t.Fatalf("open-wallet link %q %q", got.OpenText, got.Href)
+	}
+	if got.QRWidth <= 0 {
+		t.Fatalf("QR image did not load (naturalWidth %d)", got.QRWidth)
+	}
+	// The QR code carries exactly the link the button opens.
+	if link := decodeQR(t, ctx, n.HTTP+got.QR, got.QRWidth); link != got.Href {
+		t.Fatalf("QR code says %q, the link is %q", link, got.Href)
+	}
+	// request_uri answers the signed request object.
+	wr, err := openid4vp.ResolveLink(ctx, http.DefaultClient, got.Href, openid4vp.Trust{Roots: roots})
+	if err != nil {
+		t.Fatalf("resolve the page's link: %v", err)
+	}
+	reqURI := n.HTTP + openid4vp.SessionsPath
+	if !strings.HasPrefix(wr.ResponseURI, reqURI) || wr.ResponseMode != openid4vp.ModeDirectPostJWT {
+		t.Fatalf("request object: response_uri %q, mode %q", wr.ResponseURI, wr.ResponseMode)
+	}
+	checkRequestURI(t, ctx, got.Href)
+	screenshots(t, map[string]context.Context{"webrtc-caller-wallet.png": caller})
+
+	t.Run("dc_api", func(t *testing.T) {
+		if got.DCTypeof == "undefined" {
+			t.Skip("SKIP: Chromium has no Digital Credentials API")
+		}
+		// With the API, the page offers the browser's own wallet picker.
+		if !got.DCBtnShown {
+			t.Fatalf("DigitalCredential is %s but the page hides its button", got.DCTypeof)
+		}
+	})
+
+	// The Go wallet answers the link (as fdwallet present -link does).
+	res, err := openid4vp.PresentLink(ctx, http.DefaultClient, got.Href, demoWallet(t),
+		openid4vp.Trust{Roots: roots}, openid4vp.AnswerOptions{})
+	if err != nil || res.Status != http.StatusOK {
+		t.Fatalf("wallet answer: %v %d %s", err, res.Status, res.Body)
+	}
+	err = chromedp.Do(caller,
+		poll(text("#verified")+`.startsWith("Verified: Minji Kim")`),
+		poll(`document.querySelector("#wallet").hidden`),
+	)
+	if err != nil {
+		t.Fatalf("page never said verified: %v", err)
+	}
+	// An answered session's QR code is gone.
+	resp, err := http.Get(n.HTTP + got.QR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("QR code of an answered session: %d", resp.StatusCode)
+	}
+}
+
+// checkRequestURI GETs the link's request_uri as a wallet does and checks
+// the media type of the request object.
+func checkRequestURI(t *testing.T, ctx context.Context, link string) {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.Query().Get("request_uri"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "application/oauth-authz-req+jwt" {
+		t.Fatalf("GET request_uri: %d %q", resp.StatusCode, ct)
+	}
+}
