@@ -22,6 +22,8 @@ import (
 
 	"github.com/frontdoor-project/frontdoor/identity/openid4vp"
 	"github.com/frontdoor-project/frontdoor/internal/netns"
+	"github.com/frontdoor-project/frontdoor/webrtc"
+	"github.com/frontdoor-project/frontdoor/webrtc/webrtctest"
 )
 
 // openID4VPConfig is identityConfig with OpenID4VP on: a demo verifier
@@ -57,6 +59,36 @@ func openID4VPConfig(t *testing.T) (yaml string, roots *x509.CertPool) {
 		t.Fatalf("config not rewritten:\n%s", yaml)
 	}
 	return yaml, roots
+}
+
+// With OpenID4VP on, the caller page's verification message carries the
+// session's wallet link, request_uri and QR path (pages in Go, no browser).
+func TestWebVerificationOpenID4VP(t *testing.T) {
+	yaml, _ := openID4VPConfig(t)
+	n := startNode(t, yaml)
+	ctx := timeout(t, 30*time.Second)
+	page, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/call", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer page.Close()
+	if _, err := page.Next(ctx, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	page.Send(ctx, map[string]string{"type": "verify"})
+	v, err := page.Next(ctx, "verification")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sess struct{ ID string }
+	if code := n.api(t, "GET", "/api/v1/identity/codes/"+v.Code, nil, &sess); code != http.StatusOK {
+		t.Fatalf("the code stays as the fallback: HTTP %d", code)
+	}
+	wantReq := n.HTTP + openid4vp.SessionsPath + sess.ID + openid4vp.RequestPath
+	if v.RequestURI != wantReq || !strings.HasSuffix(v.WalletURL, "&request_uri="+url.QueryEscape(wantReq)) ||
+		v.QR != webrtc.QRPath(sess.ID) {
+		t.Fatalf("verification %+v, session %s", v, sess.ID)
+	}
 }
 
 // decodeQR fetches a QR code image, checks it is a PNG of size px, and
