@@ -75,6 +75,8 @@
         break;
       case "error":
         say(m.detail || m.error);
+        // An expired session's link and QR code lead nowhere any more.
+        if (m.error === "verification_failed") wallet.hide();
         if (!inCall && current) finish("");
         break;
     }
