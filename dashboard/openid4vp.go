@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+
+	qrcode "github.com/skip2/go-qrcode"
 )
 
 // OpenID4VP is the OpenID4VP verifier (identity/openid4vp.Verifier) as the
@@ -19,6 +21,9 @@ type OpenID4VP interface {
 	// HandleResponse checks a wallet's answer; a refusal is an error with a
 	// ReasonCode (see Refusal).
 	HandleResponse(ctx context.Context, sessionID string, form url.Values) error
+	// WalletURL is a live session's openid4vp:// link (false once it
+	// expired or was answered), for its QR code.
+	WalletURL(sessionID string) (string, bool)
 }
 
 // maxWalletResponse bounds a response_uri body: an encrypted SD-JWT
@@ -62,6 +67,36 @@ func (s *Server) requestObject(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(jwt)
+}
+
+// qrSize is the QR code image's side in pixels: a wallet URL of ~200
+// characters is a version-10ish code, which this keeps readable from a
+// screen at arm's length.
+const qrSize = 320
+
+// walletQR is a live session's wallet link as a QR code (PNG), for a wallet
+// on another device. No login: knowing the unguessable session id is
+// enough, as for the request object it points to.
+func (s *Server) walletQR(w http.ResponseWriter, r *http.Request) {
+	if s.openID4VPDisabled(w) {
+		return
+	}
+	link, ok := s.cfg.OpenID4VP.WalletURL(r.PathValue("id"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown_session", "no live OpenID4VP request for this session")
+		return
+	}
+	png, err := qrcode.Encode(link, qrcode.Medium, qrSize)
+	if err != nil {
+		s.log.Error("wallet qr code", "session", r.PathValue("id"), "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "could not draw the QR code")
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	// The code points at a one-time request: a cached copy outlives it.
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(png)
 }
 
 func (s *Server) walletResponse(w http.ResponseWriter, r *http.Request) {

@@ -187,6 +187,7 @@ func (s *Server) routes() error {
 	m.HandleFunc("POST /api/v1/identity/sessions/{id}/presentation",
 		s.limited(s.public, writePresentationRefusal, s.presentation))
 	m.HandleFunc("GET /api/v1/identity/sessions/{id}/request", s.limited(s.public, writeError, s.requestObject))
+	m.HandleFunc("GET /api/v1/identity/sessions/{id}/qr.png", s.limited(s.public, writeError, s.walletQR))
 	m.HandleFunc("POST /api/v1/identity/sessions/{id}/response", s.limited(s.public, writeWalletError, s.walletResponse))
 
 	for pattern, h := range s.cfg.Mount {

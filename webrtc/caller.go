@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -18,6 +19,12 @@ const connectTimeout = 15 * time.Second
 // maxVerifies bounds the verification sessions one page may open: each
 // holds a nonce in the identity service for its lifetime.
 const maxVerifies = 5
+
+// QRPath is where the dashboard serves a session's wallet link as a QR
+// code (PNG), for a wallet on another device.
+func QRPath(sessionID string) string {
+	return "/api/v1/identity/sessions/" + url.PathEscape(sessionID) + "/qr.png"
+}
 
 // callerSession is one citizen's page: at most one digital-ID check and one
 // call at a time.
@@ -118,7 +125,12 @@ func (cs *callerSession) verify() {
 		cs.so.sendError("identity_unavailable", "could not start a verification; please try again")
 		return
 	}
-	cs.so.send(msg{Type: tVerification, Code: v.Code, ExpiresAt: &v.ExpiresAt})
+	vm := msg{Type: tVerification, Code: v.Code, ExpiresAt: &v.ExpiresAt, WalletURL: v.WalletURL, RequestURI: v.RequestURI}
+	if v.WalletURL != "" {
+		// Relative, so the page loads it from wherever it was served.
+		vm.QR = QRPath(v.ID)
+	}
+	cs.so.send(vm)
 	go func() {
 		claims, err := id.Wait(ctx, v.ID)
 		if err != nil {

@@ -30,6 +30,12 @@ type msg struct {
 	Code      string            `json:"code,omitempty"`
 	ExpiresAt *time.Time        `json:"expires_at,omitempty"`
 	Claims    map[string]string `json:"claims,omitempty"`
+	// OpenID4VP (when configured): the link for a wallet on this device,
+	// the request object's URL (the Digital Credentials API button fetches
+	// it) and the QR code image of the link for a wallet on another device.
+	WalletURL  string `json:"wallet_url,omitempty"`
+	RequestURI string `json:"request_uri,omitempty"`
+	QR         string `json:"qr,omitempty"`
 
 	// Calls.
 	CallID     string            `json:"call_id,omitempty"`

@@ -53,6 +53,10 @@ func Source(ctx context.Context) string {
 type Verification struct {
 	ID, Code  string
 	ExpiresAt time.Time
+	// RequestURI and WalletURL start an OpenID4VP exchange (a wallet on
+	// this device or a QR code for one on another); empty when OpenID4VP is
+	// off, leaving the code as the only way.
+	RequestURI, WalletURL string
 }
 
 // Agency is one agency as the pages show it.

@@ -209,7 +209,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	// dashboard mounts the browser edge's sockets.
 	var dash *dashboard.Server
 	principal := func(r *http.Request) (string, string, bool) { return dash.Principal(r) }
-	if n.web, err = newBrowserEdge(cfg, n.sb, principal, idb, audio, rtpStats, log); err != nil {
+	if n.web, err = newBrowserEdge(cfg, n.sb, principal, idb, oid4vp, audio, rtpStats, log); err != nil {
 		return nil, err
 	}
 	dialer.set(n.web, n.edge)

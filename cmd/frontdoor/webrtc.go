@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/calls"
 	"github.com/frontdoor-project/frontdoor/config"
 	"github.com/frontdoor-project/frontdoor/identity"
+	"github.com/frontdoor-project/frontdoor/identity/openid4vp"
 	"github.com/frontdoor-project/frontdoor/media"
 	"github.com/frontdoor-project/frontdoor/webrtc"
 )
@@ -45,14 +47,26 @@ func (d *agentDialers) Dial(ctx context.Context, agentID string, o calls.Offer) 
 
 // webIdentity is the identity service as the caller page uses it: a
 // session the citizen's wallet answers through the public HTTP routes.
-type webIdentity struct{ b *identityBridge }
+type webIdentity struct {
+	b *identityBridge
+	// oid4vp adds the OpenID4VP link to each session; nil when off.
+	oid4vp *openid4vp.Verifier
+}
 
 func (w webIdentity) Open(ctx context.Context) (webrtc.Verification, error) {
 	sess, err := w.b.s.NewSession("", identity.WithSource(webrtc.Source(ctx)))
 	if err != nil {
 		return webrtc.Verification{}, err
 	}
-	return webrtc.Verification{ID: sess.ID, Code: sess.Code, ExpiresAt: sess.ExpiresAt}, nil
+	v := webrtc.Verification{ID: sess.ID, Code: sess.Code, ExpiresAt: sess.ExpiresAt}
+	if w.oid4vp != nil {
+		o, err := w.oid4vp.Open(sess)
+		if err != nil {
+			return webrtc.Verification{}, fmt.Errorf("openid4vp offer: %w", err)
+		}
+		v.RequestURI, v.WalletURL = o.RequestURI, o.WalletURL
+	}
+	return v, nil
 }
 
 func (w webIdentity) Wait(ctx context.Context, id string) (map[string]string, error) {
@@ -62,7 +76,7 @@ func (w webIdentity) Wait(ctx context.Context, id string) (map[string]string, er
 // newBrowserEdge builds the WebRTC edge. principal is asked per request
 // (the dashboard that answers it is built after this edge, which it mounts).
 func newBrowserEdge(cfg *config.Config, sb *calls.Switchboard, principal func(*http.Request) (string, string, bool),
-	idb *identityBridge, audio calls.Audio, stats *media.Stats, log *slog.Logger) (*webrtc.Server, error) {
+	idb *identityBridge, oid4vp *openid4vp.Verifier, audio calls.Audio, stats *media.Stats, log *slog.Logger) (*webrtc.Server, error) {
 	rtpIP, _, _ := net.SplitHostPort(cfg.Listen.SIP)
 	lo, hi := cfg.RTPPortRange()
 	wcfg := webrtc.Config{
@@ -76,7 +90,7 @@ func newBrowserEdge(cfg *config.Config, sb *calls.Switchboard, principal func(*h
 		Trusted:                cfg.Security.TrustedPrefixes(),
 	}
 	if idb != nil {
-		wcfg.Identity = webIdentity{idb}
+		wcfg.Identity = webIdentity{b: idb, oid4vp: oid4vp}
 	}
 	for _, a := range cfg.Agencies {
 		wcfg.Agencies = append(wcfg.Agencies, webrtc.Agency{ID: a.ID, Name: a.Name, Digit: a.Digit,

@@ -250,15 +250,7 @@ func softphoneOn(n *testNode, id string) chromedp.Action[chromedp.Void] {
 // presentWallet answers a verification code as the citizen's wallet app does.
 func presentWallet(t *testing.T, ctx context.Context, n *testNode, code string) {
 	t.Helper()
-	key, err := wallet.LoadPrivateKey(repoPath("config", "keys", "issuer.DEMO-ONLY.private.jwk.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := wallet.Issue(key, wallet.IssueParams{Issuer: "https://id.example", IssuedAt: time.Now(),
-		Claims: map[string]any{"given_name": "Minji", "family_name": "Kim", "birthdate": "1990-05-17"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := demoWallet(t)
 	c := wallet.Client{HTTP: http.DefaultClient, Server: n.HTTP}
 	req, err := c.Lookup(ctx, code)
 	if err != nil {
@@ -271,6 +263,21 @@ func presentWallet(t *testing.T, ctx context.Context, n *testNode, code string) 
 	if ans, err := c.Submit(ctx, req.ID, pres); err != nil || !ans.Verified {
 		t.Fatalf("presentation: %+v %v", ans, err)
 	}
+}
+
+// demoWallet is Minji Kim's PID from the demo issuer (config/keys).
+func demoWallet(t *testing.T) wallet.Wallet {
+	t.Helper()
+	key, err := wallet.LoadPrivateKey(repoPath("config", "keys", "issuer.DEMO-ONLY.private.jwk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := wallet.Issue(key, wallet.IssueParams{Issuer: "https://id.example", IssuedAt: time.Now(),
+		Claims: map[string]any{"given_name": "Minji", "family_name": "Kim", "birthdate": "1990-05-17"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 // screenshots saves the pages under docs/screenshots when

@@ -267,6 +267,9 @@ func TestWebVerificationSessions(t *testing.T) {
 		if code := n.api(t, "GET", "/api/v1/identity/codes/"+v.Code, nil, &sess); code != 200 || sess.Nonce == "" {
 			t.Fatalf("code %q shown on the page: HTTP %d %+v", v.Code, code, sess)
 		}
+		if v.WalletURL != "" || v.QR != "" {
+			t.Fatalf("OpenID4VP is off but the page got a wallet link: %+v", v)
+		}
 	}
 	page.Send(ctx, map[string]string{"type": "verify"})
 	if m, _ := page.Next(ctx, "error"); m.Error != "too_many_verifications" {

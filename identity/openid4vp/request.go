@@ -193,8 +193,7 @@ func (v *Verifier) Open(sess identity.Session) (Offer, error) {
 	v.requests[sess.ID] = r
 	v.mu.Unlock()
 	reqURI := v.sessionURL(sess.ID, RequestPath)
-	return Offer{ClientID: v.clientID, RequestURI: reqURI,
-		WalletURL: "openid4vp://?client_id=" + url.QueryEscape(v.clientID) + "&request_uri=" + url.QueryEscape(reqURI)}, nil
+	return Offer{ClientID: v.clientID, RequestURI: reqURI, WalletURL: v.walletURL(sess.ID)}, nil
 }
 
 // purge forgets exchanges whose session expired a lifetime ago (the same
@@ -317,4 +316,24 @@ func (v *Verifier) Offer(sessionID string) (requestURI, walletURL string, err er
 		return "", "", err
 	}
 	return o.RequestURI, o.WalletURL, nil
+}
+
+// WalletURL is a session's openid4vp:// link while a wallet may still
+// answer it: false once the session expired or was answered, so a QR code
+// of it is not served for a dead session.
+func (v *Verifier) WalletURL(sessionID string) (string, bool) {
+	v.mu.Lock()
+	r, ok := v.requests[sessionID]
+	live := ok && !r.answered && v.cfg.Clock().Before(r.sess.ExpiresAt)
+	v.mu.Unlock()
+	if !live {
+		return "", false
+	}
+	return v.walletURL(sessionID), true
+}
+
+// walletURL is the link a wallet opens: openid4vp://?client_id=…&request_uri=….
+func (v *Verifier) walletURL(sessionID string) string {
+	return "openid4vp://?client_id=" + url.QueryEscape(v.clientID) +
+		"&request_uri=" + url.QueryEscape(v.sessionURL(sessionID, RequestPath))
 }

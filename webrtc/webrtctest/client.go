@@ -27,22 +27,26 @@ import (
 
 // Msg is a signalling message as a page sees it (the fields tests read).
 type Msg struct {
-	Type     string            `json:"type"`
-	SDP      string            `json:"sdp,omitempty"`
-	Error    string            `json:"error,omitempty"`
-	Detail   string            `json:"detail,omitempty"`
-	Code     string            `json:"code,omitempty"`
-	Claims   map[string]string `json:"claims,omitempty"`
-	CallID   string            `json:"call_id,omitempty"`
-	State    string            `json:"state,omitempty"`
-	Agency   string            `json:"agency,omitempty"`
-	Position int               `json:"position,omitempty"`
-	Verified *bool             `json:"verified,omitempty"`
-	Caller   map[string]string `json:"caller,omitempty"`
-	Reason   string            `json:"reason,omitempty"`
-	On       *bool             `json:"on,omitempty"`
-	Waited   *float64          `json:"waited_seconds,omitempty"`
-	Agent    *struct {
+	Type   string `json:"type"`
+	SDP    string `json:"sdp,omitempty"`
+	Error  string `json:"error,omitempty"`
+	Detail string `json:"detail,omitempty"`
+	Code   string `json:"code,omitempty"`
+	// OpenID4VP on the caller page's verification message.
+	WalletURL  string            `json:"wallet_url,omitempty"`
+	RequestURI string            `json:"request_uri,omitempty"`
+	QR         string            `json:"qr,omitempty"`
+	Claims     map[string]string `json:"claims,omitempty"`
+	CallID     string            `json:"call_id,omitempty"`
+	State      string            `json:"state,omitempty"`
+	Agency     string            `json:"agency,omitempty"`
+	Position   int               `json:"position,omitempty"`
+	Verified   *bool             `json:"verified,omitempty"`
+	Caller     map[string]string `json:"caller,omitempty"`
+	Reason     string            `json:"reason,omitempty"`
+	On         *bool             `json:"on,omitempty"`
+	Waited     *float64          `json:"waited_seconds,omitempty"`
+	Agent      *struct {
 		ID, State, Reason string
 		Since             time.Time
 	} `json:"agent,omitempty"`

@@ -46,7 +46,10 @@
         $("#call").disabled = inCall;
         break;
       case "verification":
-        $("#verify-code").textContent = "Open your ID wallet and enter this code: " +
+        wallet.show(m);
+        // The code stays for wallets that only take a code (the demo
+        // fdwallet's present -code), and for reading out on the phone.
+        $("#verify-code").textContent = (m.wallet_url ? "Or open" : "Open") + " your ID wallet and enter this code: " +
           m.code.split("").join(" ") + " (valid until " + new Date(m.expires_at).toLocaleTimeString() + ")";
         $("#verified").textContent = "";
         break;
@@ -54,6 +57,7 @@
         const c = m.claims || {};
         const name = [c.given_name, c.family_name].filter(Boolean).join(" ");
         $("#verify-code").textContent = "";
+        wallet.hide();
         $("#verified").textContent = "Verified" + (name ? ": " + name : "") + ". The agent will see this when you call.";
         $("#verify").disabled = true;
         break;
@@ -71,6 +75,8 @@
         break;
       case "error":
         say(m.detail || m.error);
+        // An expired session's link and QR code lead nowhere any more.
+        if (m.error === "verification_failed") wallet.hide();
         if (!inCall && current) finish("");
         break;
     }
