@@ -99,3 +99,19 @@ func (s *Server) limited(l *clientLimits, refuse func(w http.ResponseWriter, sta
 		h(w, r)
 	}
 }
+
+// nodeLimited answers 429 with Retry-After once the whole node's budget
+// for h is spent, whichever addresses the requests came from.
+func (s *Server) nodeLimited(l *clientLimits, refuse func(w http.ResponseWriter, status int, code, detail string), h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := l.allow("node"); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			s.log.Warn("node-wide budget spent", "path", r.URL.Path, "client", r.RemoteAddr)
+			refuse(w, http.StatusTooManyRequests, "rate_limited",
+				"too many requests of this kind on this server; retry in "+strconv.Itoa(secs)+" s")
+			return
+		}
+		h(w, r)
+	}
+}

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -49,5 +50,30 @@ func TestPublicIdentityRoutesAreLimitedPerClient(t *testing.T) {
 	r := decode[presentationRefusal](t, body)
 	if r.Verified || r.Error != "rate_limited" {
 		t.Errorf("presentation refusal %s", body)
+	}
+}
+
+// TestCodeLookupsHaveANodeBudget: guessing codes from many addresses (each
+// under its own limit) still meets the node's one budget.
+func TestCodeLookupsHaveANodeBudget(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PublicPerMinute, c.CodeLookupsPerMinute = 100, 4 })
+	from := func(src string) *http.Response {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+		client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+		resp, err := client.Get(e.srv.URL + "/api/v1/identity/codes/000001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for i := 2; i <= 5; i++ { // four guessers, one lookup each: all answered
+		if resp := from(fmt.Sprintf("127.0.0.%d", i)); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("lookup %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp := from("127.0.0.6") // a fresh address, but the node's budget is spent
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("5th lookup from a 5th address: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }

@@ -57,6 +57,10 @@ type Config struct {
 	// PublicPerMinute is each client address's budget for the public
 	// identity routes, code lookups and presentations (default 30).
 	PublicPerMinute int
+	// CodeLookupsPerMinute is the whole node's budget of 6-digit code
+	// lookups (default 300): a guesser spread over many addresses gets no
+	// more than that together, however few each address sends.
+	CodeLookupsPerMinute int
 	// Audit records what supervisors do to agents (Kind "supervisor.agent_state");
 	// nil: nothing is recorded beyond the log.
 	Audit func(ctx context.Context, e AuditEntry) error
@@ -90,6 +94,7 @@ type Server struct {
 	logins   *clientLimits // login attempts per client address
 	backoff  *loginBackoff // wrong passwords per account
 	public   *clientLimits // public identity requests per client address
+	lookups  *clientLimits // code lookups of the whole node (one key)
 	mux      *http.ServeMux
 	feed     *feed // the wallboard picture, sampled every LiveInterval
 
@@ -127,6 +132,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PublicPerMinute <= 0 {
 		cfg.PublicPerMinute = 30
 	}
+	if cfg.CodeLookupsPerMinute <= 0 {
+		cfg.CodeLookupsPerMinute = 300
+	}
 	if cfg.LiveInterval <= 0 {
 		cfg.LiveInterval = time.Second
 	}
@@ -138,6 +146,7 @@ func New(cfg Config) (*Server, error) {
 		logins:   newClientLimits(cfg.Clock, cfg.LoginsPerMinute),
 		backoff:  newLoginBackoff(cfg.Clock),
 		public:   newClientLimits(cfg.Clock, cfg.PublicPerMinute),
+		lookups:  newClientLimits(cfg.Clock, cfg.CodeLookupsPerMinute),
 		mux:      http.NewServeMux(),
 		closing:  make(chan struct{}),
 	}
@@ -183,7 +192,8 @@ func (s *Server) routes() error {
 	m.HandleFunc("GET /api/v1/events", s.authed(roleAgent, s.events))
 
 	m.HandleFunc("POST /api/v1/identity/sessions", s.authed(roleAgent, s.newIdentitySession))
-	m.HandleFunc("GET /api/v1/identity/codes/{code}", s.limited(s.public, writeError, s.identityByCode))
+	m.HandleFunc("GET /api/v1/identity/codes/{code}",
+		s.limited(s.public, writeError, s.nodeLimited(s.lookups, writeError, s.identityByCode)))
 	m.HandleFunc("POST /api/v1/identity/sessions/{id}/presentation",
 		s.limited(s.public, writePresentationRefusal, s.presentation))
 	m.HandleFunc("GET /api/v1/identity/sessions/{id}/request", s.limited(s.public, writeError, s.requestObject))
