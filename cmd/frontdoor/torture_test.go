@@ -49,7 +49,7 @@ func probeUDPFrom(t *testing.T, laddr, dst string, msg []byte) int {
 	if _, err := c.WriteTo(msg, addr); err != nil {
 		return 0 // too big for a datagram: never sent
 	}
-	return firstFinal(c, nil)
+	return firstFinal(c, nil, "")
 }
 
 // probeTCP sends msg on a new connection from src and returns the first final
@@ -70,11 +70,16 @@ func probeTCP(t *testing.T, src, dst string, msg []byte) int {
 	if _, err := c.Write(msg); err != nil {
 		return 0
 	}
-	return firstFinal(u, c)
+	// A stream may carry more than one request (valid/dblreq's INVITE after
+	// its REGISTER): the answer is the one to the first request's method,
+	// whichever the server sends first.
+	method, _, _ := strings.Cut(string(msg), " ")
+	return firstFinal(u, c, method)
 }
 
-// firstFinal waits answerWait for a final answer on u or stream.
-func firstFinal(u net.PacketConn, stream net.Conn) int {
+// firstFinal waits answerWait for a final answer on u or stream (there, to
+// a request of method, when given).
+func firstFinal(u net.PacketConn, stream net.Conn, method string) int {
 	deadline := time.Now().Add(answerWait)
 	got := make(chan int, 2)
 	go func() {
@@ -107,7 +112,11 @@ func firstFinal(u net.PacketConn, stream net.Conn) int {
 			if !strings.HasPrefix(line, "SIP/2.0 ") {
 				continue // headers, or a provisional answer's
 			}
-			if code := statusOf([]byte(line)); code >= 200 {
+			code := statusOf([]byte(line))
+			if code < 200 {
+				continue
+			}
+			if method == "" || answersMethod(rd, method) {
 				got <- code
 				return
 			}
@@ -297,5 +306,23 @@ func TestRTPBleedAndGarbageOnRTPPort(t *testing.T) {
 	out.Hangup(ctx)
 	if cdr := n.waitCDR(t, ctx, in.Req.GetHeader("X-Frontdoor-Call").Value()); cdr.Outcome != "answered" {
 		t.Fatalf("CDR %+v", cdr)
+	}
+}
+
+// answersMethod reads a response's headers and reports whether its CSeq
+// names method (true too when it has none: nothing to tell it by).
+func answersMethod(rd *bufio.Reader, method string) bool {
+	matches := true
+	for {
+		line, err := rd.ReadString('\n')
+		line = strings.TrimSpace(line)
+		if err != nil || line == "" {
+			return matches
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if ok && strings.EqualFold(strings.TrimSpace(name), "CSeq") {
+			f := strings.Fields(value)
+			matches = len(f) == 2 && strings.EqualFold(f[1], method)
+		}
 	}
 }
