@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/frontdoor-project/frontdoor/internal/pemcert"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -89,28 +90,7 @@ func (c *Config) validateOpenID4VP(v *validator) {
 }
 
 // ParseCertificates reads every CERTIFICATE block of a PEM file.
-func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("certificate: %w", err)
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no PEM CERTIFICATE block")
-	}
-	return out, nil
-}
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) { return pemcert.Parse(data) }
 
 func checkCertFile(path string) error {
 	data, err := readLocal(path)

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/frontdoor-project/frontdoor/internal/pemcert"
 	"math/big"
 	"os"
 	"time"
@@ -172,28 +173,7 @@ func ParseKeyPairPEM(certPEM, keyPEM []byte) (*KeyPair, error) {
 }
 
 // ParseCertificatesPEM parses every CERTIFICATE block; at least one.
-func ParseCertificatesPEM(data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("parse certificate: %w", err)
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, errors.New("no CERTIFICATE block in PEM")
-	}
-	return certs, nil
-}
+func ParseCertificatesPEM(data []byte) ([]*x509.Certificate, error) { return pemcert.Parse(data) }
 
 // LoadTrustAnchors reads IACA root certificates from PEM files
 // (identity.mdoc_trust_anchors) into a pool for VerifyOptions.

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/frontdoor-project/frontdoor/internal/pemcert"
 	"math/big"
 	"os"
 	"time"
@@ -38,24 +39,9 @@ func LoadChain(path string) ([]*x509.Certificate, error) {
 
 // ParseChain parses PEM certificates, leaf first.
 func ParseChain(data []byte) ([]*x509.Certificate, error) {
-	var chain []*x509.Certificate
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("verifier certificate: %w", err)
-		}
-		chain = append(chain, c)
-	}
-	if len(chain) == 0 {
-		return nil, errors.New("verifier certificate: no CERTIFICATE block")
+	chain, err := pemcert.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("verifier certificate: %w", err)
 	}
 	return chain, nil
 }
