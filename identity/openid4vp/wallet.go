@@ -16,6 +16,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/frontdoor-project/frontdoor/identity/mdoc"
 	"github.com/frontdoor-project/frontdoor/identity/wallet"
 )
 
@@ -207,11 +208,17 @@ type AnswerOptions struct {
 	Enc      jose.ContentEncryption // default A128GCM
 	Plain    bool                   // send vp_token and state unencrypted
 	Now      time.Time
+	// Transcript replaces the mdoc SessionTranscript's inputs (tests bind
+	// the device signature to another session with it).
+	Transcript *mdoc.Transcript
 }
 
 // Answer builds the form a wallet posts to the response_uri with the
-// wallet's PID.
+// wallet's PID, or with its mDL when the wallet holds an mdoc.
 func (r WalletRequest) Answer(w wallet.Wallet, o AnswerOptions) (url.Values, error) {
+	if w.Format == wallet.FormatMdoc {
+		return r.AnswerMdoc(w, o)
+	}
 	if o.Disclose == nil {
 		o.Disclose = r.Claims
 	}
