@@ -192,8 +192,8 @@ type Inbound struct {
 	// FromAsserted: From is the number a trusted trunk asserted, not one
 	// the caller could choose (it may then be pushed to, or called back).
 	FromAsserted bool
-	Agency string // set for a legacy agency number or a web caller's choice: skips the menu
-	Leg    CallerLeg
+	Agency       string // set for a legacy agency number or a web caller's choice: skips the menu
+	Leg          CallerLeg
 	// Identity holds claims verified before the call was handed over (a web
 	// caller presents its digital ID before queueing): the IVR's identity step is skipped.
 	Identity map[string]string
