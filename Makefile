@@ -21,6 +21,12 @@ run: build
 		-out data/demo-wallet.json
 	@[ -f data/verifier.pem ] && [ -f data/verifier.key ] && [ -f data/verifier-root.pem ] || ./bin/fdwallet verifier-cert \
 		-out-cert data/verifier.pem -out-key data/verifier.key -out-root data/verifier-root.pem >/dev/null
+	@[ -f data/mdoc/ds.pem ] && [ -f data/mdoc/ds.key ] || ./bin/fdwallet mdoc-keygen \
+		-iaca-cert config/keys/mdoc-iaca.DEMO-ONLY.pem -iaca-key config/keys/mdoc-iaca.DEMO-ONLY.private.key \
+		-out data/mdoc >/dev/null
+	@[ -f data/demo-mdl-wallet.json ] || ./bin/fdwallet issue -format mso_mdoc -issuer-key data/mdoc/ds.key \
+		-issuer-cert data/mdoc/ds.pem -claims '{"given_name":"Minji","family_name":"Kim","birthdate":"1958-03-02"}' \
+		-out data/demo-mdl-wallet.json >/dev/null
 	./bin/frontdoor serve -config config/demo.yaml -data ./data
 
 # Every test: unit, integration, real SIP peers (sipp, baresip), interop, fuzz smoke.

@@ -155,10 +155,10 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
-// demoKeys are the demo issuer's public keys, embedded so the demo config works
+// demoKeys are the demo issuer's public keys and the demo IACA root, embedded so the demo config works
 // from any directory (`frontdoor serve` without -config), not only the repository.
 //
-//go:embed keys/issuer.jwks.json
+//go:embed keys/issuer.jwks.json keys/mdoc-iaca.DEMO-ONLY.pem
 var demoKeys embed.FS
 
 // Demo is the embedded demo config (the 11 agencies and demo agents).

@@ -34,9 +34,10 @@ commands:
       issues a credential bound to a new holder key, both stored in WALLET
   issue -format mso_mdoc -issuer-key DS.key -issuer-cert DS.pem -claims JSON [-days N] -out WALLET
       issues an ISO 18013-5 mDL (birthdate becomes birth_date) signed by a document signer
-  mdoc-keygen -out DIR
+  mdoc-keygen [-iaca-cert PEM -iaca-key PEM] -out DIR
       writes a demo IACA root (DIR/iaca.pem, DIR/iaca.key) and a document signer it issued
-      (DIR/ds.pem, DIR/ds.key); iaca.pem is what identity.mdoc_trust_anchors lists
+      (DIR/ds.pem, DIR/ds.key); iaca.pem is what identity.mdoc_trust_anchors lists.
+      With -iaca-cert/-iaca-key the signer is issued by that IACA instead
   present -wallet FILE -server URL (-code DIGITS | -session ID -nonce N -aud A)
         [-disclose given_name,family_name,birthdate]
       answers a verification session; prints the server's JSON answer and
@@ -45,7 +46,8 @@ commands:
         (-trust-root PEM | -insecure-skip-root-trust) [-disclose names]
       answers an OpenID4VP 1.0 request: checks the request object's
       signature, x5c chain and x509_hash client_id, then posts the
-      presentation (direct_post.jwt: encrypted, ECDH-ES + A128GCM)
+      presentation (direct_post.jwt: encrypted, ECDH-ES + A128GCM); an
+      mso_mdoc wallet answers with its mDL (given_name, family_name, birth_date)
   verifier-cert -out-cert PEM -out-key PEM -out-root PEM [-name CN]
       makes a demo root and an OpenID4VP verifier certificate it signs
       (kept if all three files exist)

@@ -44,6 +44,8 @@ func issueMdoc(keyPath, certPath, iss, claimsJSON string, days int, out string, 
 func mdocKeygen(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("mdoc-keygen", flag.ContinueOnError)
 	out := fs.String("out", "", "directory to write the IACA and document signer into")
+	iacaCert := fs.String("iaca-cert", "", "an existing IACA certificate PEM to issue the document signer from")
+	iacaKey := fs.String("iaca-key", "", "that IACA's private key PEM")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,7 +55,18 @@ func mdocKeygen(args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("mdoc-keygen: %w", err)
 	}
-	iaca, err := mdoc.NewDemoIACA()
+	if (*iacaCert == "") != (*iacaKey == "") {
+		return errors.New("mdoc-keygen: -iaca-cert and -iaca-key go together")
+	}
+	// Reusing an IACA keeps the trust anchor a config lists stable (the
+	// demo's is committed) while the shorter-lived signer is made anew.
+	var iaca *mdoc.KeyPair
+	var err error
+	if *iacaCert != "" {
+		iaca, err = mdoc.LoadKeyPair(*iacaCert, *iacaKey)
+	} else {
+		iaca, err = mdoc.NewDemoIACA()
+	}
 	if err != nil {
 		return fmt.Errorf("mdoc-keygen: %w", err)
 	}
@@ -62,12 +75,18 @@ func mdocKeygen(args []string, stdout io.Writer) error {
 		return fmt.Errorf("mdoc-keygen: %w", err)
 	}
 	p := func(name string) string { return filepath.Join(*out, name) }
-	if err := iaca.Save(p("iaca.pem"), p("iaca.key")); err != nil {
-		return fmt.Errorf("mdoc-keygen: IACA: %w", err)
+	if *iacaCert == "" {
+		if err := iaca.Save(p("iaca.pem"), p("iaca.key")); err != nil {
+			return fmt.Errorf("mdoc-keygen: IACA: %w", err)
+		}
 	}
 	if err := ds.Save(p("ds.pem"), p("ds.key")); err != nil {
 		return fmt.Errorf("mdoc-keygen: document signer: %w", err)
 	}
-	fmt.Fprintf(stdout, "IACA root: %s (trust anchor)\ndocument signer: %s, %s\n", p("iaca.pem"), p("ds.pem"), p("ds.key"))
+	anchor := p("iaca.pem")
+	if *iacaCert != "" {
+		anchor = *iacaCert
+	}
+	fmt.Fprintf(stdout, "IACA root: %s (trust anchor)\ndocument signer: %s, %s\n", anchor, p("ds.pem"), p("ds.key"))
 	return nil
 }
