@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,19 +12,7 @@ import (
 // the hold has lasted media.hold_timeout_seconds the call is ended (both legs
 // get BYE) and recorded, no sooner.
 func TestHoldTimeoutEndsHeldCall(t *testing.T) {
-	rtpBase += 100
-	n := startNode(t, strings.Replace(fmt.Sprintf(testConfig, freeSIPPort(t), rtpBase, rtpBase+99),
-		"rtp_timeout_seconds: 10", "rtp_timeout_seconds: 1, hold_timeout_seconds: 2", 1))
-	ctx := timeout(t, 30*time.Second)
-	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
-	out := dial(t, ctx, n, "126", nil, 1000, "")
-	in, err := agent.NextIncoming(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !out.RTP.WaitTone(ctx, 2000) {
-		t.Fatal("not connected")
-	}
+	n, ctx, out, in := connectedCall(t, "rtp_timeout_seconds: 1, hold_timeout_seconds: 2")
 	heldAt := time.Now()
 	if code, _, err := in.Reinvite(ctx, 0, "inactive"); err != nil || code != 200 {
 		t.Fatalf("hold re-INVITE: %d %v", code, err)

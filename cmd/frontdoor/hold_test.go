@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,13 +10,14 @@ import (
 	"github.com/frontdoor-project/frontdoor/internal/testua"
 )
 
-// The agent's phone puts the caller on hold with a re-INVITE (sendonly) and then
-// sends nothing for longer than the RTP timeout: the call survives. Off hold
-// (sendrecv) the audio flows both ways again.
-func TestAgentHoldByReinvite(t *testing.T) {
+// connectedCall starts a node with media timeouts (replacing the test
+// config's "rtp_timeout_seconds: 10") and connects a caller of 126 to
+// agent 1001's phone, tones flowing: the start of every hold test.
+func connectedCall(t *testing.T, timeouts string) (*testNode, context.Context, *testua.Outgoing, *testua.Incoming) {
+	t.Helper()
 	rtpBase += 100
 	n := startNode(t, strings.Replace(fmt.Sprintf(testConfig, freeSIPPort(t), rtpBase, rtpBase+99),
-		"rtp_timeout_seconds: 10", "rtp_timeout_seconds: 1", 1))
+		"rtp_timeout_seconds: 10", timeouts, 1))
 	ctx := timeout(t, 30*time.Second)
 	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
 	out := dial(t, ctx, n, "126", nil, 1000, "")
@@ -26,6 +28,14 @@ func TestAgentHoldByReinvite(t *testing.T) {
 	if !out.RTP.WaitTone(ctx, 2000) {
 		t.Fatal("not connected")
 	}
+	return n, ctx, out, in
+}
+
+// The agent's phone puts the caller on hold with a re-INVITE (sendonly) and then
+// sends nothing for longer than the RTP timeout: the call survives. Off hold
+// (sendrecv) the audio flows both ways again.
+func TestAgentHoldByReinvite(t *testing.T) {
+	_, ctx, out, in := connectedCall(t, "rtp_timeout_seconds: 1")
 	code, answer, err := in.Reinvite(ctx, 0, "sendonly")
 	if err != nil || code != 200 || !strings.Contains(answer, "a=recvonly") {
 		t.Fatalf("hold re-INVITE: %d %v\n%s", code, err, answer)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -30,19 +29,7 @@ func newMdlEnv(t *testing.T, anchors []*x509.Certificate) *mdlEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	cert, key, root := filepath.Join(dir, "v.pem"), filepath.Join(dir, "v.key"), filepath.Join(dir, "r.pem")
-	if err := DemoChain(cert, key, root, "test verifier", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	chain, err := LoadChain(cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := LoadKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chain, priv := testChain(t)
 	e := &mdlEnv{t: t, svc: svc}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/identity/sessions/{id}/request", func(rw http.ResponseWriter, r *http.Request) {

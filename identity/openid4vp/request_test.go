@@ -1,7 +1,9 @@
 package openid4vp
 
 import (
+	"crypto/ecdsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
@@ -25,19 +27,7 @@ func newTestVerifier(t testing.TB) (*Verifier, identity.Session) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	cert, key, root := filepath.Join(dir, "v.pem"), filepath.Join(dir, "v.key"), filepath.Join(dir, "r.pem")
-	if err := DemoChain(cert, key, root, "test verifier", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	chain, err := LoadChain(cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := LoadKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chain, priv := testChain(t)
 	v, err := New(Config{Service: svc, PublicURL: "https://fd.example/", Chain: chain, Key: priv, VCTs: []string{"urn:eudi:pid:1"}})
 	if err != nil {
 		t.Fatal(err)
@@ -162,4 +152,24 @@ func FuzzResponse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// testChain makes a demo verifier chain in a temp dir and loads it back, the
+// way serve loads identity.verifier_cert_file and verifier_key_file.
+func testChain(t testing.TB) ([]*x509.Certificate, *ecdsa.PrivateKey) {
+	t.Helper()
+	dir := t.TempDir()
+	cert, key, root := filepath.Join(dir, "v.pem"), filepath.Join(dir, "v.key"), filepath.Join(dir, "r.pem")
+	if err := DemoChain(cert, key, root, "test verifier", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	chain, err := LoadChain(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := LoadKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chain, priv
 }
