@@ -31,8 +31,10 @@ func needNode(t *testing.T) string {
 	case err != nil:
 		missing = "node (Debian package nodejs)"
 	default:
-		if _, err := os.Stat(filepath.Join("node_modules", "@sd-jwt", "sd-jwt-vc", "package.json")); err != nil {
-			missing = "identity/interop/node_modules (run identity/interop/setup.sh)"
+		for _, pkg := range []string{"@sd-jwt/sd-jwt-vc", "@openid4vc/openid4vp", "@animo-id/mdoc", "jose"} {
+			if _, err := os.Stat(filepath.Join("node_modules", pkg, "package.json")); err != nil {
+				missing = "identity/interop/node_modules (run identity/interop/setup.sh)"
+			}
 		}
 	}
 	if missing != "" {
@@ -49,9 +51,16 @@ func needNode(t *testing.T) string {
 // with "-", which node's parseArgs would take for an option.
 func runNode(t *testing.T, node string, out any, args ...string) (ok bool) {
 	t.Helper()
+	return runScript(t, node, "interop.mjs", out, args...)
+}
+
+// runScript runs one of this directory's node scripts, which print one
+// JSON value on stdout whatever the outcome.
+func runScript(t *testing.T, node, script string, out any, args ...string) (ok bool) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, append([]string{"interop.mjs"}, args...)...)
+	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
