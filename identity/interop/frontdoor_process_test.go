@@ -45,6 +45,7 @@ identity:
   verifier_key_file: %q
   response_mode: direct_post.jwt
   mdoc_trust_anchors: [%q]
+  push_url: %q
 agencies:
   - { id: tax, name: National Tax Service, digit: "1", numbers: ["126"], queue: { ring_timeout_seconds: 3, wrapup_seconds: 0 } }
 agents:
@@ -53,16 +54,18 @@ agents:
 
 // frontdoorNode is `frontdoor serve` running as a child process.
 type frontdoorNode struct {
-	URL string
+	URL string // HTTP
+	SIP string // host:port, UDP and TCP
 	mu  sync.Mutex
 	log strings.Builder
 }
 
 // startFrontdoor builds cmd/frontdoor and runs `frontdoor serve` with the
-// verifier chain and IACA given; it returns once the node printed its
+// verifier chain and IACA given (and a wallet push webhook unless
+// pushURL is empty); it returns once the node printed its
 // listeners (they are bound before that line). The process group is killed
 // at cleanup.
-func startFrontdoor(t *testing.T, ctx context.Context, verifierCert, verifierKey, iaca string) *frontdoorNode {
+func startFrontdoor(t *testing.T, ctx context.Context, verifierCert, verifierKey, iaca, pushURL string) *frontdoorNode {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "frontdoor")
@@ -71,9 +74,9 @@ func startFrontdoor(t *testing.T, ctx context.Context, verifierCert, verifierKey
 	}
 	httpPort, sipPort := freePort(t, "tcp"), freePort(t, "udp")
 	rtp := 42000 + (os.Getpid()%100)*100
-	n := &frontdoorNode{URL: fmt.Sprintf("http://127.0.0.1:%d", httpPort)}
+	n := &frontdoorNode{URL: fmt.Sprintf("http://127.0.0.1:%d", httpPort), SIP: fmt.Sprintf("127.0.0.1:%d", sipPort)}
 	cfg := fmt.Sprintf(frontdoorConfig, sipPort, httpPort, rtp, rtp+99, adminToken,
-		repoFile("config", "keys", "issuer.jwks.json"), n.URL, verifierCert, verifierKey, iaca)
+		repoFile("config", "keys", "issuer.jwks.json"), n.URL, verifierCert, verifierKey, iaca, pushURL)
 	cfgPath := filepath.Join(dir, "frontdoor.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -175,20 +178,26 @@ func (n *frontdoorNode) metric(t *testing.T, series string) string {
 
 func freePort(t *testing.T, network string) int {
 	t.Helper()
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
+		port := l.Addr().(*net.TCPAddr).Port
+		if network != "udp" {
+			l.Close()
+			return port
+		}
+		// SIP listens on UDP and TCP at the same port.
+		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		l.Close()
+		if err == nil {
+			u.Close()
+			return port
+		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port")
+	return 0
 }
 
 func repoFile(parts ...string) string {

@@ -101,14 +101,11 @@ func TestOpenID4VPWalletFromNPM(t *testing.T) {
 	dir := t.TempDir()
 	pki := newVerifierPKI(t)
 	wallets, iaca := newInteropWallets(t, dir)
-	fd := startFrontdoor(t, ctx, pki.Chain, pki.Key, iaca)
+	fd := startFrontdoor(t, ctx, pki.Chain, pki.Key, iaca, "")
 
 	present := func(t *testing.T, link string, args ...string) (walletResult, bool) {
 		t.Helper()
-		var res walletResult
-		ok := runScript(t, node, "openid4vp-wallet.mjs", &res,
-			append([]string{"--link=" + link, "--trust-root=" + pki.Root, "--allow-http"}, args...)...)
-		return res, ok
+		return runWallet(t, node, pki.Root, link, args...)
 	}
 	verified := func(t *testing.T, res walletResult, ok bool, method string, want float64) {
 		t.Helper()
@@ -182,6 +179,17 @@ func TestOpenID4VPWalletFromNPM(t *testing.T) {
 		res, ok := present(t, s.WalletURL, wallets.sdjwtArgs...)
 		verified(t, res, ok, "openid4vp-sdjwt", 2)
 	})
+}
+
+// runWallet answers an openid4vp:// link with openid4vp-wallet.mjs,
+// trusting root for the request's x5c chain. http:// is allowed: the
+// node listens on 127.0.0.1 without TLS.
+func runWallet(t *testing.T, node, root, link string, args ...string) (walletResult, bool) {
+	t.Helper()
+	var res walletResult
+	ok := runScript(t, node, "openid4vp-wallet.mjs", &res,
+		append([]string{"--link=" + link, "--trust-root=" + root, "--allow-http"}, args...)...)
+	return res, ok
 }
 
 func formatCount(n float64) string {
