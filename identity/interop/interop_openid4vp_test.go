@@ -51,6 +51,28 @@ type interopWallets struct {
 	mdocArgs  []string
 }
 
+// newDocumentSigner writes a fresh IACA root and a document signer it
+// issued (PEM files in dir): the mDL trust material of a test.
+func newDocumentSigner(t *testing.T, dir string) (iacaPath, dsCert, dsKey string) {
+	t.Helper()
+	iaca, err := mdoc.NewDemoIACA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := mdoc.NewDocumentSigner(iaca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iacaPath, dsCert, dsKey = filepath.Join(dir, "iaca.pem"), filepath.Join(dir, "ds.pem"), filepath.Join(dir, "ds.key")
+	if err := iaca.Save(iacaPath, filepath.Join(dir, "iaca.key")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.Save(dsCert, dsKey); err != nil {
+		t.Fatal(err)
+	}
+	return iacaPath, dsCert, dsKey
+}
+
 func newInteropWallets(t *testing.T, dir string) (interopWallets, string) {
 	t.Helper()
 	issuerKey, err := wallet.LoadPrivateKey(repoFile("config", "keys", "issuer.DEMO-ONLY.private.jwk.json"))
@@ -66,21 +88,7 @@ func newInteropWallets(t *testing.T, dir string) (interopWallets, string) {
 	if err := w.Save(walletPath); err != nil {
 		t.Fatal(err)
 	}
-	iaca, err := mdoc.NewDemoIACA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := mdoc.NewDocumentSigner(iaca)
-	if err != nil {
-		t.Fatal(err)
-	}
-	iacaPath, dsCert, dsKey := filepath.Join(dir, "iaca.pem"), filepath.Join(dir, "ds.pem"), filepath.Join(dir, "ds.key")
-	if err := iaca.Save(iacaPath, filepath.Join(dir, "iaca.key")); err != nil {
-		t.Fatal(err)
-	}
-	if err := ds.Save(dsCert, dsKey); err != nil {
-		t.Fatal(err)
-	}
+	iacaPath, dsCert, dsKey := newDocumentSigner(t, dir)
 	return interopWallets{
 		sdjwtArgs: []string{"--format=dc+sd-jwt", "--wallet=" + walletPath},
 		mdocArgs: []string{"--format=mso_mdoc", "--mdoc-signer-cert=" + dsCert, "--mdoc-signer-key=" + dsKey,

@@ -24,44 +24,18 @@ import { Openid4vpClient } from '@openid4vc/openid4vp';
 import { setGlobalConfig } from '@openid4vc/utils';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { digest as sdDigest } from '@sd-jwt/crypto-nodejs';
-import { Document, DeviceResponse, MDoc, DataItem, DateOnly, cborEncode } from '@animo-id/mdoc';
+import { Document, DeviceResponse, MDoc, DateOnly } from '@animo-id/mdoc';
 import * as jose from 'jose';
-
-const MDL_DOCTYPE = 'org.iso.18013.5.1.mDL';
-const MDL_NAMESPACE = 'org.iso.18013.5.1';
-
-const b64u = (buf) => Buffer.from(buf).toString('base64url');
-const sha256 = (data) => new Uint8Array(crypto.createHash('sha256').update(data).digest());
-
-// ---- trust: the request object's x5c chain up to a configured root ----
-
-function pemCerts(pem) {
-  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map(
-    (m) => new crypto.X509Certificate(m[0]),
-  );
-}
-
-// checkChain throws unless x5c (leaf first, root left out as HAIP says)
-// chains to one of roots and every certificate is within its validity.
-function checkChain(x5c, roots) {
-  const certs = x5c.map((c) => new crypto.X509Certificate(Buffer.from(c, 'base64')));
-  const now = Date.now();
-  for (const c of certs) {
-    if (now < Date.parse(c.validFrom) || now > Date.parse(c.validTo)) {
-      throw new Error(`x5c certificate ${c.subject} is outside its validity`);
-    }
-  }
-  for (let i = 0; i + 1 < certs.length; i++) {
-    if (!certs[i].checkIssued(certs[i + 1]) || !certs[i].verify(certs[i + 1].publicKey)) {
-      throw new Error(`x5c[${i}] is not signed by x5c[${i + 1}]`);
-    }
-  }
-  const last = certs[certs.length - 1];
-  if (!roots.some((r) => last.checkIssued(r) && last.verify(r.publicKey))) {
-    throw new Error(`x5c does not chain to a trusted root (last: ${last.subject}, issuer ${last.issuer})`);
-  }
-  return certs[0];
-}
+import {
+  MDL_DOCTYPE,
+  MDL_NAMESPACE,
+  b64u,
+  sha256,
+  pemCerts,
+  checkChain,
+  mdocContext,
+  openid4vpHandoverTranscript,
+} from './openid4vp-common.mjs';
 
 // ---- callbacks for @openid4vc/openid4vp ----
 
@@ -76,7 +50,10 @@ function openid4vpCallbacks(roots) {
     // x509_hash) and leaves the signature and the trust decision to us.
     verifyJwt: async (signer, { compact }) => {
       if (signer.method !== 'x5c') return { verified: false };
-      const leaf = checkChain(signer.x5c, roots);
+      const leaf = checkChain(
+        signer.x5c.map((c) => new crypto.X509Certificate(Buffer.from(c, 'base64'))),
+        roots,
+      );
       await jose.compactVerify(compact, leaf.publicKey, { algorithms: ['ES256'] });
       return { verified: true, signerJwk: leaf.publicKey.export({ format: 'jwk' }) };
     },
@@ -147,41 +124,6 @@ async function presentSdJwt(query, request, opts) {
 
 // ---- mdoc (mDL) ----
 
-function mdocContext() {
-  const signWith = (jwk, data) => {
-    const key = crypto.createPrivateKey({ key: jwk, format: 'jwk' });
-    return new Uint8Array(crypto.sign('sha256', Buffer.from(data), { key, dsaEncoding: 'ieee-p1363' }));
-  };
-  return {
-    crypto: {
-      random: (n) => new Uint8Array(crypto.randomBytes(n)),
-      digest: ({ digestAlgorithm, bytes }) => {
-        if (digestAlgorithm !== 'SHA-256') throw new Error(`digest ${digestAlgorithm} not supported`);
-        return sha256(bytes);
-      },
-      calculateEphemeralMacKeyJwk: () => {
-        throw new Error('this wallet authenticates with a signature, not a MAC');
-      },
-    },
-    cose: {
-      sign1: {
-        sign: ({ sign1, jwk }) => signWith(jwk, sign1.getRawSigningData().data),
-        verify: ({ sign1, jwk }) => {
-          const { data, signature } = sign1.getRawVerificationData();
-          const key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
-          return crypto.verify('sha256', Buffer.from(data), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature));
-        },
-      },
-      mac0: {
-        sign: () => {
-          throw new Error('no MAC');
-        },
-        verify: () => false,
-      },
-    },
-  };
-}
-
 // issueMdl has @animo-id/mdoc itself issue the mDL (independent issuance):
 // the MSO signed with the document signer's key, bound to a fresh device key.
 async function issueMdl(opts, ctx) {
@@ -198,18 +140,6 @@ async function issueMdl(opts, ctx) {
     .addDeviceKeyInfo({ deviceKey: device.publicKey.export({ format: 'jwk' }) })
     .sign({ issuerPrivateKey: dsKey.export({ format: 'jwk' }), issuerCertificate: dsCert.raw, alg: 'ES256' }, ctx);
   return { mdoc: new MDoc([doc]), deviceJwk: device.privateKey.export({ format: 'jwk' }) };
-}
-
-// openid4vpHandoverTranscript is the OpenID4VP 1.0 SessionTranscript
-// (Appendix B.2.6.1), built from @animo-id/mdoc's own CBOR encoder:
-//   [null, null, ["OpenID4VPHandover", SHA-256(CBOR([client_id, nonce, jwk_thumbprint, response_uri]))]]
-// @animo-id/mdoc 0.5.2's usingSessionTranscriptForOID4VP implements the
-// older ISO 18013-7 (2024 draft) handover instead, so it cannot be used
-// against an OpenID4VP 1.0 verifier (docs/interop.md).
-async function openid4vpHandoverTranscript({ clientId, nonce, responseUri, encJwk }) {
-  const thumb = Buffer.from(await jose.calculateJwkThumbprint(encJwk, 'sha256'), 'base64url');
-  const info = cborEncode([clientId, nonce, new Uint8Array(thumb), responseUri]);
-  return cborEncode(DataItem.fromData([null, null, ['OpenID4VPHandover', sha256(info)]]));
 }
 
 async function presentMdl(query, request, encJwk, opts) {
