@@ -12,6 +12,7 @@
 //       --format=dc+sd-jwt --wallet=WALLET.json   (fdwallet's wallet file: credential + holder_key)
 //     | --format=mso_mdoc --mdoc-signer-cert=DS.pem --mdoc-signer-key=DS.key --claims=JSON
 //       [--wrong-nonce]  (answer bound to another nonce: the verifier must refuse)
+//       [--allow-http]   (http:// request_uri and response_uri, for tests on 127.0.0.1)
 //
 // Prints one JSON line: {"ok":true,"status":200,"body":{…},…} when the
 // verifier accepted; otherwise exits 1 with {"ok":false,"stage":"request"
