@@ -3,7 +3,6 @@ package openid4vp
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/frontdoor-project/frontdoor/identity"
@@ -60,8 +59,8 @@ type DCResponse struct {
 }
 
 // ErrUnknownProtocol is returned by DCRequest for a protocol this verifier
-// does not speak.
-var ErrUnknownProtocol = errors.New("openid4vp: protocol is not openid4vp-v1-signed or openid4vp-v1-unsigned")
+// does not speak; a refusal (invalid_request), so HTTP edges answer 400.
+var ErrUnknownProtocol = identity.Refuse(CodeInvalidRequest, "protocol is not %s or %s", ProtocolSigned, ProtocolUnsigned)
 
 // ExpectedOrigins are the origins a DC API answer may come from.
 func (v *Verifier) ExpectedOrigins() []string { return append([]string(nil), v.cfg.ExpectedOrigins...) }
