@@ -44,11 +44,10 @@ func dcAPIConfig(t *testing.T) (string, wallet.Wallet) {
 	return yaml, mdl
 }
 
-// dcAnswer is the browser's part, done in Go: GET the page's dc_request,
-// hand it with the page's origin to the Go wallet, return its answer.
-func dcAnswer(t *testing.T, ctx context.Context, n *testNode, v webrtctest.Msg, origin string, w wallet.Wallet) []byte {
+// fetch GETs a URL and reads the whole answer.
+func fetch(t *testing.T, ctx context.Context, url string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.HTTP+v.DCRequest, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,10 +56,18 @@ func dcAnswer(t *testing.T, ctx context.Context, n *testNode, v webrtctest.Msg, 
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp, body
+}
+
+// dcAnswer is the browser's part, done in Go: GET the page's dc_request,
+// hand it with the page's origin to the Go wallet, return its answer.
+func dcAnswer(t *testing.T, ctx context.Context, n *testNode, v webrtctest.Msg, origin string, w wallet.Wallet) []byte {
+	t.Helper()
+	resp, raw := fetch(t, ctx, n.HTTP+v.DCRequest)
 	var dr openid4vp.DCRequest
 	if err := json.Unmarshal(raw, &dr); err != nil || resp.StatusCode != http.StatusOK || dr.Protocol != openid4vp.ProtocolSigned {
 		t.Fatalf("GET %s: %d %s: %v", v.DCRequest, resp.StatusCode, raw, err)

@@ -62,7 +62,8 @@ const wallet = (() => {
       }
       status("Sent. Waiting for the check…");
     } catch (e) {
-      status("The browser could not get your ID: " + e.message + ". Use the link, the QR code or the code instead.");
+      const why = String((e && e.message) || e).replace(/[.\s]+$/, "");
+      status("The browser could not get your ID: " + why + ". Use the link, the QR code or the code instead.");
     }
   }
 
