@@ -239,10 +239,17 @@ func TestBrowserCallerOpenID4VPWallet(t *testing.T) {
 // the test checks that the request the page passed to the browser is that
 // request (same nonce and encryption key).
 func dcAPIPage(t *testing.T, ctx context.Context, n *testNode, page context.Context) {
-	// Record what the page asks, then let Chromium's own API run.
+	// Record what the page asks and how its post is answered, then let
+	// Chromium's own API and fetch run.
 	recorder := `(() => {
 		const get = navigator.credentials.get.bind(navigator.credentials);
 		navigator.credentials.get = (opts) => { window.__dcAsked = JSON.stringify(opts); return get(opts); };
+		const f = window.fetch.bind(window);
+		window.fetch = async (url, init) => {
+			const r = await f(url, init);
+			if (String(url).endsWith("/dc-response")) window.__dcPosted = r.status;
+			return r;
+		};
 		return true;
 	})()`
 	openDCButton(t, n, page)
@@ -269,7 +276,9 @@ func dcAPIPage(t *testing.T, ctx context.Context, n *testNode, page context.Cont
 	if err := chromedp.Do(page, chromedp.Click(chromedp.CSS("#wallet-dc")), poll(`!!window.__dcAsked`)); err != nil {
 		t.Fatalf("the button did not call navigator.credentials.get: %v", err)
 	}
-	err = chromedp.Do(page, poll(text("#verified")+`.startsWith("Verified: Minji Kim")`))
+	// The post's answer, then the page's: the metric below is counted
+	// before dc-response answers, not before the page hears verified.
+	err = chromedp.Do(page, poll(`window.__dcPosted === 200`), poll(text("#verified")+`.startsWith("Verified: Minji Kim")`))
 	status, _ := chromedp.Run(page, chromedp.Text(chromedp.CSS("#wallet-dc-status")))
 	if err != nil {
 		t.Fatalf("page never said verified after the DC API answer (%q): %v", status, err)
