@@ -93,6 +93,9 @@ type Identity struct {
 	VerifierKeyFile  string   `yaml:"verifier_key_file"`
 	ResponseMode     string   `yaml:"response_mode"`      // direct_post.jwt (default) | direct_post
 	MdocTrustAnchors []string `yaml:"mdoc_trust_anchors"` // PEM IACA roots, relative to the config file
+	// ExpectedOrigins are the web origins the caller page is served from,
+	// for the Digital Credentials API; empty: the origin of public_url.
+	ExpectedOrigins []string `yaml:"expected_origins"`
 }
 
 // Issuer is a trusted credential issuer and the file holding its keys.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/frontdoor-project/frontdoor/internal/pemcert"
+	"github.com/frontdoor-project/frontdoor/internal/weborigin"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,7 +20,9 @@ import (
 // P-256 key sign request objects, and their relative paths resolve against
 // the data directory (-data) because the demo's are generated there by
 // `make run`; mdoc_trust_anchors are IACA roots for the mDL verifier,
-// relative to the config file like jwks_file.
+// relative to the config file like jwks_file; expected_origins are the
+// caller page's web origins for the Digital Credentials API, written as
+// browsers send them in the Origin header.
 
 // OpenID4VP response modes.
 const (
@@ -71,6 +74,16 @@ func (c *Config) validateOpenID4VP(v *validator) {
 		if err := checkKeyFile(o.VerifierKeyFile); err != nil {
 			v.errf("identity.verifier_key_file", "%v", err)
 		}
+	}
+	seen := map[string]bool{}
+	for i, origin := range o.ExpectedOrigins {
+		p := fmt.Sprintf("identity.expected_origins[%d]", i)
+		if _, err := weborigin.Parse(origin); err != nil {
+			v.errf(p, "%v", err)
+		} else if seen[origin] {
+			v.errf(p, "%q is listed twice", origin)
+		}
+		seen[origin] = true
 	}
 	for i, f := range o.MdocTrustAnchors {
 		p := fmt.Sprintf("identity.mdoc_trust_anchors[%d]", i)

@@ -20,7 +20,8 @@ func TestOpenID4VPRefusals(t *testing.T) {
   verifier_cert_file: `+junk+`
   verifier_key_file: /nonexistent/v.key
   response_mode: query
-  mdoc_trust_anchors: ["", keys/none.pem]`, 1)
+  mdoc_trust_anchors: ["", keys/none.pem]
+  expected_origins: ["https://call.example/", "https://ok.example", "https://ok.example", "ftp://x"]`, 1)
 	_, err := Parse("testdata/f.yaml", []byte(yaml))
 	var ps Problems
 	if !errors.As(err, &ps) {
@@ -34,6 +35,9 @@ func TestOpenID4VPRefusals(t *testing.T) {
 		`f.yaml:6: identity.verifier_key_file: cannot read /nonexistent/v.key: no such file or directory`,
 		`f.yaml:8: identity.mdoc_trust_anchors[0]: empty file name`,
 		`f.yaml:8: identity.mdoc_trust_anchors[1]: cannot read testdata/keys/none.pem: no such file or directory`,
+		`f.yaml:9: identity.expected_origins[0]: "https://call.example/" is not an origin as browsers send it; write "https://call.example"`,
+		`f.yaml:9: identity.expected_origins[2]: "https://ok.example" is listed twice`,
+		`f.yaml:9: identity.expected_origins[3]: "ftp://x" is not an http(s) origin (scheme://host[:port])`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)

@@ -24,6 +24,7 @@ type OpenID4VP interface {
 	// WalletURL is a live session's openid4vp:// link (false once it
 	// expired or was answered), for its QR code.
 	WalletURL(sessionID string) (string, bool)
+	DCAPI
 }
 
 // maxWalletResponse bounds a response_uri body: an encrypted SD-JWT
@@ -62,11 +63,17 @@ func (s *Server) requestObject(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "unknown_session", err.Error())
 		return
 	}
-	w.Header().Set("Content-Type", requestObjectType)
 	// A request object carries a one-time nonce and state: never cache it.
+	writeNoStore(w, requestObjectType, jwt)
+}
+
+// writeNoStore answers 200 with a body that belongs to one session's
+// one-time request, which a cached copy would outlive.
+func writeNoStore(w http.ResponseWriter, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(jwt)
+	_, _ = w.Write(body)
 }
 
 // qrSize is the QR code image's side in pixels: a wallet URL of ~200
@@ -92,25 +99,12 @@ func (s *Server) walletQR(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal", "could not draw the QR code")
 		return
 	}
-	w.Header().Set("Content-Type", "image/png")
-	// The code points at a one-time request: a cached copy outlives it.
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(png)
+	writeNoStore(w, "image/png", png)
 }
 
 func (s *Server) walletResponse(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.OpenID4VP == nil {
-		writeWalletError(w, http.StatusNotFound, "openid4vp_disabled", "OpenID4VP is off on this server")
-		return
-	}
-	if !isMediaType(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		writeWalletError(w, http.StatusBadRequest, "invalid_request", "send the response form-encoded (application/x-www-form-urlencoded)")
-		return
-	}
-	body, rerr := readBody(w, r, maxWalletResponse)
-	if rerr != nil {
-		writeWalletError(w, rerr.status, "invalid_request", rerr.detail)
+	body, ok := s.walletBody(w, r, "application/x-www-form-urlencoded", "send the response form-encoded (application/x-www-form-urlencoded)")
+	if !ok {
 		return
 	}
 	form, err := url.ParseQuery(string(body))
@@ -118,7 +112,31 @@ func (s *Server) walletResponse(w http.ResponseWriter, r *http.Request) {
 		writeWalletError(w, http.StatusBadRequest, "invalid_request", "the body is not a valid form: "+err.Error())
 		return
 	}
-	err = s.cfg.OpenID4VP.HandleResponse(r.Context(), r.PathValue("id"), form)
+	s.answerWallet(w, r, s.cfg.OpenID4VP.HandleResponse(r.Context(), r.PathValue("id"), form))
+}
+
+// walletBody reads a wallet answer's body of the given media type; false
+// when it has already answered the refusal.
+func (s *Server) walletBody(w http.ResponseWriter, r *http.Request, mediaType, hint string) ([]byte, bool) {
+	if s.cfg.OpenID4VP == nil {
+		writeWalletError(w, http.StatusNotFound, "openid4vp_disabled", "OpenID4VP is off on this server")
+		return nil, false
+	}
+	if !isMediaType(r.Header.Get("Content-Type"), mediaType) {
+		writeWalletError(w, http.StatusBadRequest, "invalid_request", hint)
+		return nil, false
+	}
+	body, rerr := readBody(w, r, maxWalletResponse)
+	if rerr != nil {
+		writeWalletError(w, rerr.status, "invalid_request", rerr.detail)
+		return nil, false
+	}
+	return body, true
+}
+
+// answerWallet writes a wallet answer's verdict: 200 {} when verified,
+// else 400 with the refusal's code.
+func (s *Server) answerWallet(w http.ResponseWriter, r *http.Request, err error) {
 	if err != nil {
 		var ref Refusal
 		if !errors.As(err, &ref) {
@@ -126,14 +144,18 @@ func (s *Server) walletResponse(w http.ResponseWriter, r *http.Request) {
 			writeWalletError(w, http.StatusInternalServerError, "server_error", "the response could not be checked")
 			return
 		}
-		detail := ref.Error()
-		if d, ok := ref.(interface{ ReasonDetail() string }); ok {
-			detail = d.ReasonDetail()
-		}
 		// The contract answers every refusal 400, whatever the rule.
-		writeWalletError(w, http.StatusBadRequest, ref.ReasonCode(), detail)
+		writeWalletError(w, http.StatusBadRequest, ref.ReasonCode(), refusalDetail(ref))
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// refusalDetail is a refusal's detail without its code.
+func refusalDetail(ref Refusal) string {
+	if d, ok := ref.(interface{ ReasonDetail() string }); ok {
+		return d.ReasonDetail()
+	}
+	return ref.Error()
 }

@@ -199,6 +199,8 @@ func (s *Server) routes() error {
 	m.HandleFunc("GET /api/v1/identity/sessions/{id}/request", s.limited(s.public, writeError, s.requestObject))
 	m.HandleFunc("GET /api/v1/identity/sessions/{id}/qr.png", s.limited(s.public, writeError, s.walletQR))
 	m.HandleFunc("POST /api/v1/identity/sessions/{id}/response", s.limited(s.public, writeWalletError, s.walletResponse))
+	m.HandleFunc("GET /api/v1/identity/sessions/{id}/dc-request", s.limited(s.public, writeError, s.dcRequest))
+	m.HandleFunc("POST /api/v1/identity/sessions/{id}/dc-response", s.limited(s.public, writeWalletError, s.dcResponse))
 
 	for pattern, h := range s.cfg.Mount {
 		m.Handle(pattern, h)

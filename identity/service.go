@@ -31,11 +31,16 @@ const (
 	// Presentations answering an OpenID4VP request, by credential format.
 	MethodOpenID4VPSDJWT = "openid4vp-sdjwt"
 	MethodOpenID4VPMdoc  = "openid4vp-mdoc"
+	// The same over the W3C Digital Credentials API (the browser's wallet
+	// picker, OpenID4VP 1.0 Appendix A).
+	MethodDCAPISDJWT = "dcapi-sdjwt"
+	MethodDCAPIMdoc  = "dcapi-mdoc"
 )
 
 // Methods are every verification method, so metrics can show each series
 // at zero from start-up.
-var Methods = []string{MethodPhoneCode, MethodWeb, MethodPush, MethodOpenID4VPSDJWT, MethodOpenID4VPMdoc}
+var Methods = []string{MethodPhoneCode, MethodWeb, MethodPush, MethodOpenID4VPSDJWT, MethodOpenID4VPMdoc,
+	MethodDCAPISDJWT, MethodDCAPIMdoc}
 
 // ResultVerified is the Observe result of an accepted presentation; refused
 // ones report their refusal code.

@@ -22,8 +22,15 @@ const maxVerifies = 5
 
 // QRPath is where the dashboard serves a session's wallet link as a QR
 // code (PNG), for a wallet on another device.
-func QRPath(sessionID string) string {
-	return "/api/v1/identity/sessions/" + url.PathEscape(sessionID) + "/qr.png"
+func QRPath(sessionID string) string { return sessionPath(sessionID, "/qr.png") }
+
+// DCRequestPath and DCResponsePath are the session's Digital Credentials
+// API routes on the dashboard.
+func DCRequestPath(sessionID string) string  { return sessionPath(sessionID, "/dc-request") }
+func DCResponsePath(sessionID string) string { return sessionPath(sessionID, "/dc-response") }
+
+func sessionPath(sessionID, leaf string) string {
+	return "/api/v1/identity/sessions/" + url.PathEscape(sessionID) + leaf
 }
 
 // callerSession is one citizen's page: at most one digital-ID check and one
@@ -127,8 +134,9 @@ func (cs *callerSession) verify() {
 	}
 	vm := msg{Type: tVerification, Code: v.Code, ExpiresAt: &v.ExpiresAt, WalletURL: v.WalletURL, RequestURI: v.RequestURI}
 	if v.WalletURL != "" {
-		// Relative, so the page loads it from wherever it was served.
-		vm.QR = QRPath(v.ID)
+		// Relative, so the page loads them from wherever it was served
+		// (and its origin is what the DC API answer is bound to).
+		vm.QR, vm.DCRequest, vm.DCResponse = QRPath(v.ID), DCRequestPath(v.ID), DCResponsePath(v.ID)
 	}
 	cs.so.send(vm)
 	go func() {

@@ -36,6 +36,11 @@ type msg struct {
 	WalletURL  string `json:"wallet_url,omitempty"`
 	RequestURI string `json:"request_uri,omitempty"`
 	QR         string `json:"qr,omitempty"`
+	// The Digital Credentials API button's routes (relative): the
+	// session's request for navigator.credentials.get, and where the page
+	// posts the wallet's answer.
+	DCRequest  string `json:"dc_request,omitempty"`
+	DCResponse string `json:"dc_response,omitempty"`
 
 	// Calls.
 	CallID     string            `json:"call_id,omitempty"`

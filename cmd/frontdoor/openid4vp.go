@@ -40,7 +40,7 @@ func newOpenID4VP(cfg *config.Config, dataDir string, svc *identity.Service) (*o
 	}
 	return openid4vp.New(openid4vp.Config{
 		Service: svc, PublicURL: id.PublicURL, Chain: chain, Key: key, ResponseMode: id.ResponseMode,
-		VCTs: id.VCTs, Claims: id.Claims, Mdoc: openid4vp.NewMdocChecker(anchors, nil),
+		VCTs: id.VCTs, Claims: id.Claims, ExpectedOrigins: id.ExpectedOrigins, Mdoc: openid4vp.NewMdocChecker(anchors, nil),
 	})
 }
 

@@ -228,21 +228,33 @@ func TestSessionTranscriptShape(t *testing.T) {
 	}
 }
 
-// TestSessionTranscriptSpecVector is the non-normative example of
-// OpenID4VP 1.0 Appendix B.2.6.1: the bytes a conformant wallet signs over.
+// TestSessionTranscriptSpecVector: the non-normative examples of OpenID4VP
+// 1.0 Appendix B.2.6.1 (OpenID4VPHandover) and B.2.6.2
+// (OpenID4VPDCAPIHandover: origin, nonce and thumbprint; client_id and
+// response_uri are ignored), the bytes a conformant wallet signs over.
 func TestSessionTranscriptSpecVector(t *testing.T) {
 	thumb, _ := hex.DecodeString("4283ec927ae0f208daaa2d026a814f2b22dca52cf85ffa8f3f8626c6bd669047")
-	st, err := SessionTranscript(Transcript{
+	redirect := Transcript{
 		ClientID:      "x509_san_dns:example.com",
 		Nonce:         "exc7gBkxjx1rdc9udRrveKvSsJIq80avlXeLHhGwqtA",
 		JWKThumbprint: thumb,
 		ResponseURI:   "https://example.com/response",
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	const want = "83f6f682714f70656e494434565048616e646f7665725820048bc053c00442af9b8eed494cefdd9d95240d254b046b11b68013722aad38ac"
-	if got := hex.EncodeToString(st); got != want {
-		t.Fatalf("SessionTranscript\n got %s\nwant %s", got, want)
+	dcAPI := redirect
+	dcAPI.Origin = "https://example.com"
+	for _, tc := range []struct {
+		t    Transcript
+		want string
+	}{
+		{redirect, "83f6f682714f70656e494434565048616e646f7665725820048bc053c00442af9b8eed494cefdd9d95240d254b046b11b68013722aad38ac"},
+		{dcAPI, "83f6f682764f70656e4944345650444341504948616e646f7665725820fbece366f4212f9762c74cfdbf83b8c69e371d5d68cea09cb4c48ca6daab761a"},
+	} {
+		st, err := SessionTranscript(tc.t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hex.EncodeToString(st); got != tc.want {
+			t.Fatalf("SessionTranscript of %+v\n got %s\nwant %s", tc.t, got, tc.want)
+		}
 	}
 }

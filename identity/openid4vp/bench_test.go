@@ -2,7 +2,7 @@ package openid4vp
 
 import (
 	"context"
-	"net/url"
+	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,7 +17,13 @@ import (
 // session bookkeeping (a map under a mutex) is left out. Run with -cpu 1:
 // responses/s is then the rate one core sustains, comparable with
 // identity's BenchmarkVerify.
-func BenchmarkOpenID4VPResponse(b *testing.B) {
+func BenchmarkOpenID4VPResponse(b *testing.B) { benchResponse(b, false) }
+
+// BenchmarkDCAPIResponse is the same for a Digital Credentials API answer
+// (dc_api.jwt, KB-JWT aud origin:<origin>, the Origin check).
+func BenchmarkDCAPIResponse(b *testing.B) { benchResponse(b, true) }
+
+func benchResponse(b *testing.B, dc bool) {
 	issuerKey, err := wallet.NewKey("ES256")
 	if err != nil {
 		b.Fatal(err)
@@ -51,7 +57,37 @@ func BenchmarkOpenID4VPResponse(b *testing.B) {
 	if _, err := v.Open(sess); err != nil {
 		b.Fatal(err)
 	}
-	jwt, err := v.RequestObject(sess.ID)
+	decode := benchDirectPost(b, v, sess.ID, w, now)
+	if dc {
+		decode = benchDCAPI(b, v, sess.ID, w, now)
+	}
+	r, _ := v.lookup(sess.ID)
+	ctx := context.Background()
+	once := func() error {
+		a, ref := decode(r)
+		if ref != nil {
+			return ref
+		}
+		_, err := v.check(ctx, sess, a)
+		return err
+	}
+	if err := once(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := once(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "responses/s")
+}
+
+// benchDirectPost answers the session's request_uri as a wallet does and
+// returns the verifier's decoding of that answer.
+func benchDirectPost(b *testing.B, v *Verifier, id string, w wallet.Wallet, now time.Time) func(*request) (answer, *identity.Refusal) {
+	jwt, err := v.RequestObject(id)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,25 +99,28 @@ func BenchmarkOpenID4VPResponse(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, _ := v.lookup(sess.ID)
-	ctx := context.Background()
-	once := func(form url.Values) error {
-		a, ref := v.decode(r, form)
-		if ref != nil {
-			return ref
-		}
-		_, err := v.check(ctx, sess, a)
-		return err
-	}
-	if err := once(form); err != nil {
+	return func(r *request) (answer, *identity.Refusal) { return v.decode(r, form) }
+}
+
+// benchDCAPI is the same over the Digital Credentials API, for the origin
+// of the public URL.
+func benchDCAPI(b *testing.B, v *Verifier, id string, w wallet.Wallet, now time.Time) func(*request) (answer, *identity.Refusal) {
+	raw, err := v.DCRequest(id, ProtocolSigned)
+	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if err := once(form); err != nil {
-			b.Fatal(err)
-		}
+	var req DCRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		b.Fatal(err)
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "responses/s")
+	origin := v.ExpectedOrigins()[0]
+	wr, err := ResolveDC(req, origin, Trust{SkipRootTrust: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := wr.AnswerDC(w, AnswerOptions{Now: now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func(r *request) (answer, *identity.Refusal) { return v.decodeDC(r, origin, body) }
 }

@@ -43,7 +43,7 @@ func (m *MdocChecker) Verify(deviceResponse []byte, t Transcript) (map[string]st
 		DocType:      mdoc.DocTypeMDL,
 		Requested:    mdoc.DefaultRequest(),
 		Transcript: mdoc.Transcript{ClientID: t.ClientID, ResponseURI: t.ResponseURI,
-			Nonce: t.Nonce, JWKThumbprint: t.JWKThumbprint},
+			Nonce: t.Nonce, JWKThumbprint: t.JWKThumbprint, Origin: t.Origin},
 	})
 	if err != nil {
 		var ref *mdoc.Refusal

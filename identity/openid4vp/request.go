@@ -23,6 +23,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/frontdoor-project/frontdoor/identity"
+	"github.com/frontdoor-project/frontdoor/internal/weborigin"
 )
 
 // Response modes (OpenID4VP 1.0 §8.2, §8.3).
@@ -73,6 +74,11 @@ type Config struct {
 	VCTs []string
 	// Claims are the SD-JWT claims asked for; default identity.DefaultClaims.
 	Claims []string
+	// ExpectedOrigins are the web origins the caller page is served from
+	// (identity.expected_origins): a Digital Credentials API request names
+	// them, and an answer posted from any other origin is refused. Empty:
+	// the origin of PublicURL.
+	ExpectedOrigins []string
 	// Mdoc checks mDL device responses; nil refuses them (unsupported_format).
 	Mdoc  MdocVerifier
 	Clock func() time.Time
@@ -87,6 +93,7 @@ type Verifier struct {
 	signer   jose.Signer
 	claims   map[string]bool
 	vcts     map[string]bool
+	origins  map[string]bool
 
 	mu       sync.Mutex
 	requests map[string]*request // by session id
@@ -139,11 +146,20 @@ func New(cfg Config) (*Verifier, error) {
 	if len(cfg.Claims) == 0 {
 		cfg.Claims = identity.DefaultClaims
 	}
+	if len(cfg.ExpectedOrigins) == 0 {
+		cfg.ExpectedOrigins = []string{weborigin.Of(u)}
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
 	v := &Verifier{cfg: cfg, clientID: ClientID(cfg.Chain[0]), claims: map[string]bool{}, vcts: map[string]bool{},
-		requests: map[string]*request{}}
+		origins: map[string]bool{}, requests: map[string]*request{}}
+	for _, o := range cfg.ExpectedOrigins {
+		if _, err := weborigin.Parse(o); err != nil {
+			return nil, fmt.Errorf("openid4vp: expected origin: %w", err)
+		}
+		v.origins[o] = true
+	}
 	for _, c := range withoutRoot(cfg.Chain) {
 		v.x5c = append(v.x5c, base64.StdEncoding.EncodeToString(c.Raw))
 	}
@@ -224,15 +240,9 @@ var ErrExpiredRequest = errors.New("openid4vp: the session's request has expired
 
 // RequestObject is the signed request object for a session's request_uri.
 func (v *Verifier) RequestObject(sessionID string) ([]byte, error) {
-	r, ok := v.lookup(sessionID)
-	if !ok {
-		return nil, ErrUnknownRequest
-	}
-	now := v.cfg.Clock()
-	// A wallet fetching an expired request would only be refused at the
-	// response_uri; telling it now saves the citizen a pointless consent.
-	if !now.Before(r.sess.ExpiresAt) {
-		return nil, ErrExpiredRequest
+	r, now, err := v.live(sessionID)
+	if err != nil {
+		return nil, err
 	}
 	claims := map[string]any{
 		"iss":             v.clientID,
@@ -248,19 +258,43 @@ func (v *Verifier) RequestObject(sessionID string) ([]byte, error) {
 		"iat":             now.Unix(),
 		"exp":             r.sess.ExpiresAt.Unix(),
 	}
+	s, err := v.sign(claims)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
+}
+
+// live is a session's exchange while a wallet may still fetch its request.
+func (v *Verifier) live(sessionID string) (*request, time.Time, error) {
+	r, ok := v.lookup(sessionID)
+	if !ok {
+		return nil, time.Time{}, ErrUnknownRequest
+	}
+	now := v.cfg.Clock()
+	// A wallet fetching an expired request would only be refused when it
+	// answers; telling it now saves the citizen a pointless consent.
+	if !now.Before(r.sess.ExpiresAt) {
+		return nil, now, ErrExpiredRequest
+	}
+	return r, now, nil
+}
+
+// sign makes a request object (compact JWS, typ oauth-authz-req+jwt, x5c).
+func (v *Verifier) sign(claims map[string]any) (string, error) {
 	payload, err := json.Marshal(claims)
 	if err != nil {
-		return nil, fmt.Errorf("openid4vp: request object: %w", err)
+		return "", fmt.Errorf("openid4vp: request object: %w", err)
 	}
 	jws, err := v.signer.Sign(payload)
 	if err != nil {
-		return nil, fmt.Errorf("openid4vp: request object: %w", err)
+		return "", fmt.Errorf("openid4vp: request object: %w", err)
 	}
 	s, err := jws.CompactSerialize()
 	if err != nil {
-		return nil, fmt.Errorf("openid4vp: request object: %w", err)
+		return "", fmt.Errorf("openid4vp: request object: %w", err)
 	}
-	return []byte(s), nil
+	return s, nil
 }
 
 // dcqlQuery asks for a PID or an mDL (OpenID4VP 1.0 §6): either option of

@@ -13,6 +13,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/frontdoor-project/frontdoor/identity"
+	"github.com/frontdoor-project/frontdoor/identity/mdoc"
 	"github.com/frontdoor-project/frontdoor/identity/sdjwt"
 )
 
@@ -26,25 +27,33 @@ const (
 	CodeDCQLUnanswered     = "dcql_unanswered"
 	CodeUnrequestedClaims  = "unrequested_claims"
 	CodeUnsupportedFormat  = "unsupported_format"
-	CodeBadVCT             = identity.CodeBadVCT
-	CodeReplayed           = identity.CodeReplayed
-	CodeSessionExpired     = identity.CodeSessionExpired
-	CodeUnknownSession     = identity.CodeUnknownSession
+	// Digital Credentials API answers (Appendix A): the page that posted
+	// the answer is not one of identity.expected_origins, or the
+	// presentation is bound to another origin than the page's.
+	CodeOriginNotExpected = "origin_not_expected"
+	CodeWrongOrigin       = "wrong_origin"
+	CodeBadVCT            = identity.CodeBadVCT
+	CodeReplayed          = identity.CodeReplayed
+	CodeSessionExpired    = identity.CodeSessionExpired
+	CodeUnknownSession    = identity.CodeUnknownSession
 )
 
 // Codes are the refusal codes this package adds, for pre-registered metrics.
 var Codes = []string{CodeInvalidRequest, CodeWrongState, CodeEncryptionRequired, CodeBadEncryption,
-	CodeDCQLUnanswered, CodeUnrequestedClaims, CodeUnsupportedFormat}
+	CodeDCQLUnanswered, CodeUnrequestedClaims, CodeUnsupportedFormat, CodeOriginNotExpected, CodeWrongOrigin}
 
 // Transcript is what an mdoc's SessionTranscript binds to (OpenID4VP 1.0
-// Appendix B.2.6.1 OpenID4VPHandover).
+// Appendix B.2.6.1 OpenID4VPHandover, B.2.6.2 OpenID4VPDCAPIHandover).
 type Transcript struct {
 	ClientID    string
 	ResponseURI string
 	Nonce       string
 	// JWKThumbprint is the RFC 7638 SHA-256 thumbprint of the ephemeral
-	// encryption key for direct_post.jwt; nil for direct_post.
+	// encryption key for direct_post.jwt and dc_api.jwt; nil for plain.
 	JWKThumbprint []byte
+	// Origin is set for Digital Credentials API answers: the transcript is
+	// then OpenID4VPDCAPIHandover (B.2.6.2) over origin, nonce and thumbprint.
+	Origin string
 }
 
 // MdocVerifier checks an ISO 18013-5 DeviceResponse (the decoded
@@ -60,25 +69,43 @@ type MdocVerifier interface {
 type answer struct {
 	vpToken map[string][]string
 	thumb   []byte
+	// origin is set for Digital Credentials API answers: the presentation
+	// binds to it (KB-JWT aud origin:<origin>, OpenID4VPDCAPIHandover)
+	// instead of to client_id and response_uri (OpenID4VP 1.0 A.4, B.2.6.2).
+	origin string
 }
 
 // Respond checks a wallet's POST to the response_uri (form fields already
 // parsed) and records the verdict on the session. The error is an
 // *identity.Refusal.
 func (v *Verifier) Respond(ctx context.Context, sessionID string, form url.Values) (identity.Claims, error) {
+	return v.respond(ctx, sessionID, false, func(r *request) (answer, *identity.Refusal) { return v.decode(r, form) })
+}
+
+// respond runs one answer through the session: decode opens the envelope
+// (its refusal is the verdict), then the credential is checked. dc says
+// the answer came over the Digital Credentials API, for the method label.
+func (v *Verifier) respond(ctx context.Context, sessionID string, dc bool, decode func(*request) (answer, *identity.Refusal)) (identity.Claims, error) {
 	r, known := v.lookup(sessionID)
 	var a answer
 	var envelope *identity.Refusal
-	method := identity.MethodOpenID4VPSDJWT
+	mdocOnly := false
 	if known {
-		a, envelope = v.decode(r, form)
+		a, envelope = decode(r)
 		if envelope == nil {
-			if _, ok := a.vpToken[QueryMDL]; ok {
-				if _, pid := a.vpToken[QueryPID]; !pid {
-					method = identity.MethodOpenID4VPMdoc
-				}
-			}
+			_, mdl := a.vpToken[QueryMDL]
+			_, pid := a.vpToken[QueryPID]
+			mdocOnly = mdl && !pid
 		}
+	}
+	method := identity.MethodOpenID4VPSDJWT
+	switch {
+	case dc && mdocOnly:
+		method = identity.MethodDCAPIMdoc
+	case dc:
+		method = identity.MethodDCAPISDJWT
+	case mdocOnly:
+		method = identity.MethodOpenID4VPMdoc
 	}
 	digest := ""
 	if p := a.vpToken[QueryPID]; len(p) == 1 {
@@ -88,8 +115,9 @@ func (v *Verifier) Respond(ctx context.Context, sessionID string, form url.Value
 		if !known {
 			return identity.Verified{}, identity.Refuse(CodeUnknownSession, "no OpenID4VP request for session %q", sessionID)
 		}
-		// One answer per request: whatever the first said, a second is
-		// refused, so a wallet cannot probe the rules by retrying.
+		// One answer per request, whichever way it came: whatever the
+		// first said, a second is refused, so a wallet cannot probe the
+		// rules by retrying.
 		v.mu.Lock()
 		again := r.answered
 		r.answered = true
@@ -111,23 +139,20 @@ func (v *Verifier) decode(r *request, form url.Values) (answer, *identity.Refusa
 	var state, rawToken string
 	switch {
 	case form.Get("response") != "":
-		payload, refusal := v.decrypt(r, form.Get("response"))
+		if v.cfg.ResponseMode != ModeDirectPostJWT {
+			return a, identity.Refuse(CodeInvalidRequest, "response_mode is direct_post: send vp_token and state")
+		}
+		body, thumb, refusal := v.openResponse(r, form.Get("response"))
 		if refusal != nil {
 			return a, refusal
 		}
-		var body struct {
-			VPToken json.RawMessage `json:"vp_token"`
-			State   string          `json:"state"`
+		var st string
+		if raw, ok := body["state"]; ok {
+			if err := json.Unmarshal(raw, &st); err != nil {
+				return a, identity.Refuse(CodeInvalidRequest, "state is not a string: %v", err)
+			}
 		}
-		if err := json.Unmarshal(payload, &body); err != nil {
-			return a, identity.Refuse(CodeInvalidRequest, "decrypted response is not a JSON object: %v", err)
-		}
-		state, rawToken = body.State, string(body.VPToken)
-		thumb, err := r.encJWK.Thumbprint(crypto.SHA256)
-		if err != nil {
-			return a, identity.Refuse(CodeBadEncryption, "thumbprint: %v", err)
-		}
-		a.thumb = thumb
+		state, rawToken, a.thumb = st, string(body["vp_token"]), thumb
 	case form.Get("vp_token") != "":
 		if v.cfg.ResponseMode == ModeDirectPostJWT {
 			return a, identity.Refuse(CodeEncryptionRequired, "response_mode is direct_post.jwt: send the response encrypted in the response parameter")
@@ -142,33 +167,49 @@ func (v *Verifier) decode(r *request, form url.Values) (answer, *identity.Refusa
 	if state != r.state {
 		return a, identity.Refuse(CodeWrongState, "state does not match the request's")
 	}
-	if rawToken == "" {
-		return a, identity.Refuse(CodeInvalidRequest, "no vp_token")
-	}
-	// OpenID4VP 1.0 §8.1: vp_token is an object keyed by credential query
-	// id, each value an array of presentations (strings for both formats).
-	if err := json.Unmarshal([]byte(rawToken), &a.vpToken); err != nil {
-		return a, identity.Refuse(CodeInvalidRequest, "vp_token is not an object of presentation arrays: %v", err)
-	}
-	return a, nil
+	var refusal *identity.Refusal
+	a.vpToken, refusal = parseVPToken([]byte(rawToken))
+	return a, refusal
 }
 
-func (v *Verifier) decrypt(r *request, compact string) ([]byte, *identity.Refusal) {
-	if v.cfg.ResponseMode != ModeDirectPostJWT {
-		return nil, identity.Refuse(CodeInvalidRequest, "response_mode is direct_post: send vp_token and state")
+// parseVPToken reads a vp_token (OpenID4VP 1.0 §8.1): an object keyed by
+// credential query id, each value an array of presentations (strings for
+// both formats).
+func parseVPToken(raw []byte) (map[string][]string, *identity.Refusal) {
+	if len(raw) == 0 || string(raw) == "null" || string(raw) == `""` {
+		return nil, identity.Refuse(CodeInvalidRequest, "no vp_token")
 	}
+	var tok map[string][]string
+	if err := json.Unmarshal(raw, &tok); err != nil {
+		return nil, identity.Refuse(CodeInvalidRequest, "vp_token is not an object of presentation arrays: %v", err)
+	}
+	return tok, nil
+}
+
+// openResponse decrypts an encrypted response (direct_post.jwt or
+// dc_api.jwt) with the request's ephemeral key and returns its members
+// and the key's RFC 7638 thumbprint, which an mdoc transcript includes.
+func (v *Verifier) openResponse(r *request, compact string) (map[string]json.RawMessage, []byte, *identity.Refusal) {
 	jwe, err := jose.ParseEncryptedCompact(compact, []jose.KeyAlgorithm{jose.ECDH_ES}, encValues)
 	if err != nil {
-		return nil, identity.Refuse(CodeBadEncryption, "response JWE (ECDH-ES with A128GCM or A256GCM only): %v", err)
+		return nil, nil, identity.Refuse(CodeBadEncryption, "response JWE (ECDH-ES with A128GCM or A256GCM only): %v", err)
 	}
 	if kid := jwe.Header.KeyID; kid != "" && kid != r.encJWK.KeyID {
-		return nil, identity.Refuse(CodeBadEncryption, "response JWE kid %q is not the request's key", kid)
+		return nil, nil, identity.Refuse(CodeBadEncryption, "response JWE kid %q is not the request's key", kid)
 	}
 	payload, err := jwe.Decrypt(r.encKey)
 	if err != nil {
-		return nil, identity.Refuse(CodeBadEncryption, "response JWE does not decrypt with the request's key: %v", err)
+		return nil, nil, identity.Refuse(CodeBadEncryption, "response JWE does not decrypt with the request's key: %v", err)
 	}
-	return payload, nil
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &body); err != nil {
+		return nil, nil, identity.Refuse(CodeInvalidRequest, "decrypted response is not a JSON object: %v", err)
+	}
+	thumb, err := r.encJWK.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return nil, nil, identity.Refuse(CodeBadEncryption, "thumbprint: %v", err)
+	}
+	return body, thumb, nil
 }
 
 // check verifies the credential that answers the DCQL query.
@@ -188,15 +229,24 @@ func (v *Verifier) check(ctx context.Context, sess identity.Session, a answer) (
 	case hasPID && hasMDL:
 		return identity.Verified{}, identity.Refuse(CodeInvalidRequest, "vp_token answers both options of the credential set; send one")
 	case hasPID:
-		return v.checkPID(ctx, sess, pid[0])
+		return v.checkPID(ctx, sess, pid[0], a.origin)
 	case hasMDL:
-		return v.checkMDL(sess, mdl[0], a.thumb)
+		return v.checkMDL(sess, mdl[0], a)
 	}
 	return identity.Verified{}, identity.Refuse(CodeDCQLUnanswered, "vp_token answers neither %q nor %q", QueryPID, QueryMDL)
 }
 
-func (v *Verifier) checkPID(ctx context.Context, sess identity.Session, presentation string) (identity.Verified, error) {
-	got, err := v.cfg.Service.Verifier().Verify(ctx, []byte(presentation), sess.Nonce, identity.WithAudience(v.clientID))
+func (v *Verifier) checkPID(ctx context.Context, sess identity.Session, presentation, origin string) (identity.Verified, error) {
+	aud := v.clientID
+	if origin != "" {
+		// OpenID4VP 1.0 A.4: over the DC API the audience is the origin,
+		// "even for signed requests", not the client_id.
+		aud = OriginAudience(origin)
+	}
+	got, err := v.cfg.Service.Verifier().Verify(ctx, []byte(presentation), sess.Nonce, identity.WithAudience(aud))
+	if ref, ok := identity.AsRefusal(err); ok && origin != "" && ref.Code == identity.CodeWrongAudience {
+		return got, identity.Refuse(CodeWrongOrigin, "%s: the presentation is bound to another origin than this page's", ref.Detail)
+	}
 	if err != nil {
 		return got, err
 	}
@@ -226,7 +276,7 @@ func (v *Verifier) checkPID(ctx context.Context, sess identity.Session, presenta
 	return got, nil
 }
 
-func (v *Verifier) checkMDL(sess identity.Session, encoded string, thumb []byte) (identity.Verified, error) {
+func (v *Verifier) checkMDL(sess identity.Session, encoded string, a answer) (identity.Verified, error) {
 	if v.cfg.Mdoc == nil {
 		return identity.Verified{}, identity.Refuse(CodeUnsupportedFormat, "this server does not verify mdoc (mso_mdoc) credentials")
 	}
@@ -234,10 +284,17 @@ func (v *Verifier) checkMDL(sess identity.Session, encoded string, thumb []byte)
 	if err != nil {
 		return identity.Verified{}, identity.Refuse(CodeInvalidRequest, "vp_token[%q] is not base64url: %v", QueryMDL, err)
 	}
-	t := Transcript{ClientID: v.clientID, ResponseURI: v.sessionURL(sess.ID, ResponsePath), Nonce: sess.Nonce, JWKThumbprint: thumb}
+	t := Transcript{ClientID: v.clientID, ResponseURI: v.sessionURL(sess.ID, ResponsePath), Nonce: sess.Nonce,
+		JWKThumbprint: a.thumb, Origin: a.origin}
 	claims, err := v.cfg.Mdoc.Verify(dr, t)
 	if err != nil {
 		if ref, ok := identity.AsRefusal(err); ok {
+			if a.origin != "" && ref.Code == mdoc.CodeBadDeviceSignature {
+				// The origin is only inside the signed hash, so a device
+				// signature for another origin cannot be told from a
+				// forged one; say what it had to cover.
+				return identity.Verified{}, identity.Refuse(ref.Code, "%s (over the DC API it covers origin %q, the nonce and the encryption key)", ref.Detail, a.origin)
+			}
 			return identity.Verified{}, ref
 		}
 		return identity.Verified{}, identity.Refuse(identity.CodeMalformed, "mdoc: %v", err)

@@ -35,8 +35,13 @@ type WalletRequest struct {
 	Claims []string
 	// EncKey is the verifier's ECDH-ES key from client_metadata.jwks.
 	EncKey jose.JSONWebKey
-	// Leaf is the certificate that signed the request.
+	// Leaf is the certificate that signed the request; nil for an
+	// unsigned DC API request.
 	Leaf *x509.Certificate
+	// Origin and Protocol are set for a Digital Credentials API request:
+	// the origin the browser asserted, and openid4vp-v1-signed or -unsigned.
+	Origin   string
+	Protocol string
 }
 
 // Trust says how a wallet accepts a verifier certificate: chained to
@@ -82,18 +87,42 @@ func ResolveLink(ctx context.Context, client *http.Client, link string, trust Tr
 // VerifyRequestObject checks a request object against the client_id the
 // link gave and the trust settings.
 func VerifyRequestObject(compact, clientID string, trust Trust) (WalletRequest, error) {
-	var out WalletRequest
+	payload, leaf, err := verifySigned(compact, trust)
+	if err != nil {
+		return WalletRequest{}, err
+	}
+	if got := ClientID(leaf); got != clientID {
+		return WalletRequest{}, fmt.Errorf("request object: client_id %q is not the x509_hash of the signing certificate (%q)", clientID, got)
+	}
+	c, err := parseRequestClaims(payload)
+	if err != nil {
+		return WalletRequest{}, err
+	}
+	if c.ClientID != clientID || c.ResponseURI == "" {
+		return WalletRequest{}, errors.New("request object: needs the link's client_id, response_type vp_token, response_uri and nonce")
+	}
+	out := c.walletRequest()
+	out.ClientID, out.ResponseURI, out.State, out.Leaf = clientID, c.ResponseURI, c.State, leaf
+	if out.ResponseMode == ModeDirectPostJWT && out.EncKey.Key == nil {
+		return out, errors.New("request object: direct_post.jwt without an encryption key in client_metadata.jwks")
+	}
+	return out, nil
+}
+
+// verifySigned checks a request object's type and signature by its x5c
+// leaf and, unless trust skips it, the leaf's chain to a trusted root.
+func verifySigned(compact string, trust Trust) ([]byte, *x509.Certificate, error) {
 	jws, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
-		return out, fmt.Errorf("request object: %w", err)
+		return nil, nil, fmt.Errorf("request object: %w", err)
 	}
 	h := jws.Signatures[0].Protected
 	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != RequestObjectType {
-		return out, fmt.Errorf("request object: typ %q, want %q", typ, RequestObjectType)
+		return nil, nil, fmt.Errorf("request object: typ %q, want %q", typ, RequestObjectType)
 	}
 	chain, err := x5cOf(compact)
 	if err != nil {
-		return out, err
+		return nil, nil, err
 	}
 	leaf := chain[0]
 	if !trust.SkipRootTrust {
@@ -103,67 +132,74 @@ func VerifyRequestObject(compact, clientID string, trust Trust) (WalletRequest, 
 		}
 		if _, err := leaf.Verify(x509.VerifyOptions{Roots: trust.Roots, Intermediates: inter,
 			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
-			return out, fmt.Errorf("request object: verifier certificate: %w", err)
+			return nil, nil, fmt.Errorf("request object: verifier certificate: %w", err)
 		}
-	}
-	if got := ClientID(leaf); got != clientID {
-		return out, fmt.Errorf("request object: client_id %q is not the x509_hash of the signing certificate (%q)", clientID, got)
 	}
 	payload, err := jws.Verify(leaf.PublicKey)
 	if err != nil {
-		return out, fmt.Errorf("request object: signature: %w", err)
+		return nil, nil, fmt.Errorf("request object: signature: %w", err)
 	}
-	var claims struct {
-		ClientID       string `json:"client_id"`
-		ResponseType   string `json:"response_type"`
-		ResponseMode   string `json:"response_mode"`
-		ResponseURI    string `json:"response_uri"`
-		Nonce          string `json:"nonce"`
-		State          string `json:"state"`
-		Exp            int64  `json:"exp"`
-		ClientMetadata struct {
-			JWKS jose.JSONWebKeySet `json:"jwks"`
-		} `json:"client_metadata"`
-		DCQL struct {
-			Credentials []struct {
-				ID     string `json:"id"`
-				Claims []struct {
-					Path []string `json:"path"`
-				} `json:"claims"`
-			} `json:"credentials"`
-		} `json:"dcql_query"`
+	return payload, leaf, nil
+}
+
+// requestClaims are the request parameters a wallet reads, signed or not.
+type requestClaims struct {
+	ClientID        string   `json:"client_id"`
+	ExpectedOrigins []string `json:"expected_origins"`
+	ResponseType    string   `json:"response_type"`
+	ResponseMode    string   `json:"response_mode"`
+	ResponseURI     string   `json:"response_uri"`
+	Nonce           string   `json:"nonce"`
+	State           string   `json:"state"`
+	Exp             int64    `json:"exp"`
+	ClientMetadata  struct {
+		JWKS jose.JSONWebKeySet `json:"jwks"`
+	} `json:"client_metadata"`
+	DCQL struct {
+		Credentials []struct {
+			ID     string `json:"id"`
+			Claims []struct {
+				Path []string `json:"path"`
+			} `json:"claims"`
+		} `json:"credentials"`
+	} `json:"dcql_query"`
+}
+
+func parseRequestClaims(payload []byte) (requestClaims, error) {
+	var c requestClaims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return c, fmt.Errorf("request object: %w", err)
 	}
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		return out, fmt.Errorf("request object: %w", err)
+	if c.ResponseType != "vp_token" || c.Nonce == "" {
+		return c, errors.New("request object: needs response_type vp_token and a nonce")
 	}
-	if claims.ClientID != clientID || claims.ResponseType != "vp_token" || claims.ResponseURI == "" || claims.Nonce == "" {
-		return out, errors.New("request object: needs the link's client_id, response_type vp_token, response_uri and nonce")
+	if c.Exp != 0 && time.Now().Unix() > c.Exp {
+		return c, errors.New("request object: expired")
 	}
-	if claims.Exp != 0 && time.Now().Unix() > claims.Exp {
-		return out, errors.New("request object: expired")
-	}
-	out = WalletRequest{ClientID: clientID, ResponseURI: claims.ResponseURI, ResponseMode: claims.ResponseMode,
-		Nonce: claims.Nonce, State: claims.State, Leaf: leaf}
-	for _, c := range claims.DCQL.Credentials {
-		if c.ID != QueryPID {
+	return c, nil
+}
+
+// walletRequest is what every kind of request gives the wallet: mode,
+// nonce, the pid query's claim names and the encryption key.
+func (c requestClaims) walletRequest() WalletRequest {
+	out := WalletRequest{ResponseMode: c.ResponseMode, Nonce: c.Nonce}
+	for _, q := range c.DCQL.Credentials {
+		if q.ID != QueryPID {
 			continue
 		}
-		for _, cl := range c.Claims {
+		for _, cl := range q.Claims {
 			if len(cl.Path) == 1 {
 				out.Claims = append(out.Claims, cl.Path[0])
 			}
 		}
 	}
-	for _, k := range claims.ClientMetadata.JWKS.Keys {
+	for _, k := range c.ClientMetadata.JWKS.Keys {
 		if k.Use == "enc" || k.Algorithm == string(jose.ECDH_ES) {
 			out.EncKey = k
 			break
 		}
 	}
-	if out.ResponseMode == ModeDirectPostJWT && out.EncKey.Key == nil {
-		return out, errors.New("request object: direct_post.jwt without an encryption key in client_metadata.jwks")
-	}
-	return out, nil
+	return out
 }
 
 // x5cOf reads the x5c chain from a JWS's protected header. It is decoded
@@ -216,14 +252,25 @@ type AnswerOptions struct {
 // Answer builds the form a wallet posts to the response_uri with the
 // wallet's PID, or with its mDL when the wallet holds an mdoc.
 func (r WalletRequest) Answer(w wallet.Wallet, o AnswerOptions) (url.Values, error) {
+	tok, err := r.VPToken(w, o)
+	if err != nil {
+		return nil, err
+	}
+	return r.Form(tok, o)
+}
+
+// VPToken presents the wallet's credential for this request: its mDL when
+// it holds an mdoc, else its PID with a KB-JWT for the request's audience
+// (the client_id, or origin:<origin> over the DC API) and nonce.
+func (r WalletRequest) VPToken(w wallet.Wallet, o AnswerOptions) (map[string][]string, error) {
 	if w.Format == wallet.FormatMdoc {
-		return r.AnswerMdoc(w, o)
+		return r.mdocToken(w, o)
 	}
 	if o.Disclose == nil {
 		o.Disclose = r.Claims
 	}
 	if o.Aud == "" {
-		o.Aud = r.ClientID
+		o.Aud = r.Audience()
 	}
 	if o.Nonce == "" {
 		o.Nonce = r.Nonce
@@ -235,7 +282,15 @@ func (r WalletRequest) Answer(w wallet.Wallet, o AnswerOptions) (url.Values, err
 	if err != nil {
 		return nil, fmt.Errorf("presentation: %w", err)
 	}
-	return r.Form(map[string][]string{QueryPID: {pres}}, o)
+	return map[string][]string{QueryPID: {pres}}, nil
+}
+
+// Audience is whom a presentation for this request is bound to.
+func (r WalletRequest) Audience() string {
+	if r.Origin != "" {
+		return OriginAudience(r.Origin)
+	}
+	return r.ClientID
 }
 
 // Form wraps a vp_token for the response_uri: encrypted (direct_post.jwt)
@@ -252,26 +307,35 @@ func (r WalletRequest) Form(vpToken map[string][]string, o AnswerOptions) (url.V
 	if o.Plain || r.ResponseMode == ModeDirectPost {
 		return url.Values{"vp_token": {string(tok)}, "state": {state}}, nil
 	}
+	s, err := r.encrypt(map[string]any{"vp_token": json.RawMessage(tok), "state": state}, o)
+	if err != nil {
+		return nil, err
+	}
+	return url.Values{"response": {s}}, nil
+}
+
+// encrypt makes the JWE of a response (ECDH-ES to the request's key).
+func (r WalletRequest) encrypt(response map[string]any, o AnswerOptions) (string, error) {
 	if o.Enc == "" {
 		o.Enc = jose.A128GCM
 	}
-	payload, err := json.Marshal(map[string]any{"vp_token": json.RawMessage(tok), "state": state})
+	payload, err := json.Marshal(response)
 	if err != nil {
-		return nil, fmt.Errorf("response: %w", err)
+		return "", fmt.Errorf("response: %w", err)
 	}
 	enc, err := jose.NewEncrypter(o.Enc, jose.Recipient{Algorithm: jose.ECDH_ES, Key: r.EncKey.Key, KeyID: r.EncKey.KeyID}, nil)
 	if err != nil {
-		return nil, fmt.Errorf("response encryption: %w", err)
+		return "", fmt.Errorf("response encryption: %w", err)
 	}
 	jwe, err := enc.Encrypt(payload)
 	if err != nil {
-		return nil, fmt.Errorf("response encryption: %w", err)
+		return "", fmt.Errorf("response encryption: %w", err)
 	}
 	s, err := jwe.CompactSerialize()
 	if err != nil {
-		return nil, fmt.Errorf("response encryption: %w", err)
+		return "", fmt.Errorf("response encryption: %w", err)
 	}
-	return url.Values{"response": {s}}, nil
+	return s, nil
 }
 
 // PostResult is the verifier's answer at the response_uri.
@@ -282,21 +346,30 @@ type PostResult struct {
 
 // Post sends the form to the response_uri.
 func (r WalletRequest) Post(ctx context.Context, client *http.Client, form url.Values) (PostResult, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.ResponseURI, strings.NewReader(form.Encode()))
+	return post(ctx, client, r.ResponseURI, "application/x-www-form-urlencoded", "", form.Encode())
+}
+
+// post sends a body and reads the verifier's answer; origin, when set, is
+// the Origin header a browser would send.
+func post(ctx context.Context, client *http.Client, to, contentType, origin, body string) (PostResult, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, strings.NewReader(body))
 	if err != nil {
-		return PostResult{}, fmt.Errorf("response_uri: %w", err)
+		return PostResult{}, fmt.Errorf("post %s: %w", to, err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Content-Type", contentType)
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return PostResult{}, fmt.Errorf("response_uri: %w", err)
+		return PostResult{}, fmt.Errorf("post %s: %w", to, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	got, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		return PostResult{}, fmt.Errorf("response_uri: %w", err)
+		return PostResult{}, fmt.Errorf("post %s: %w", to, err)
 	}
-	return PostResult{Status: resp.StatusCode, Body: body}, nil
+	return PostResult{Status: resp.StatusCode, Body: got}, nil
 }
 
 // LoadTrust reads the roots a wallet trusts from a PEM file; skip instead

@@ -36,6 +36,8 @@ type Msg struct {
 	WalletURL  string            `json:"wallet_url,omitempty"`
 	RequestURI string            `json:"request_uri,omitempty"`
 	QR         string            `json:"qr,omitempty"`
+	DCRequest  string            `json:"dc_request,omitempty"`
+	DCResponse string            `json:"dc_response,omitempty"`
 	Claims     map[string]string `json:"claims,omitempty"`
 	CallID     string            `json:"call_id,omitempty"`
 	State      string            `json:"state,omitempty"`

@@ -8,8 +8,13 @@ const wallet = (() => {
   const $ = (s) => document.querySelector(s);
   let session = null; // the verification message being shown
 
-  // dcAPI: the browser can ask a wallet itself (Digital Credentials API).
-  const dcAPI = () => !!(navigator.credentials && window.DigitalCredential);
+  // dcAPI: the browser can ask a wallet itself (Digital Credentials API)
+  // and, where it says so, speaks the signed OpenID4VP protocol.
+  const dcAPI = () => {
+    const DC = window.DigitalCredential;
+    if (!navigator.credentials || !DC) return false;
+    return typeof DC.userAgentAllowsProtocol !== "function" || DC.userAgentAllowsProtocol("openid4vp-v1-signed");
+  };
 
   function show(m) {
     session = m.wallet_url ? m : null;
@@ -17,7 +22,7 @@ const wallet = (() => {
     if (!session) return;
     $("#wallet-open").href = m.wallet_url;
     $("#wallet-qr").src = m.qr;
-    $("#wallet-dc").hidden = !dcAPI();
+    $("#wallet-dc").hidden = !(m.dc_request && dcAPI());
     $("#wallet-dc-status").textContent = "";
   }
 
@@ -27,30 +32,29 @@ const wallet = (() => {
     $("#wallet-qr").removeAttribute("src");
   }
 
-  // askBrowser hands the signed request object to the browser's wallet
-  // picker (OpenID4VP 1.0 Appendix A, protocol openid4vp-v1-signed) and
-  // posts the wallet's encrypted answer to the response_uri, as a wallet
-  // would. The server's request is not origin-bound yet (see README), so a
-  // conforming wallet may refuse it; the error is shown, not hidden.
+  // askBrowser fetches the session's Digital Credentials API request
+  // (OpenID4VP 1.0 Appendix A: protocol openid4vp-v1-signed, response
+  // mode dc_api.jwt, no response_uri), hands it to the browser's wallet
+  // picker and posts what the wallet answered to the session's
+  // dc-response route. The browser tells the wallet this page's origin
+  // and sets the Origin header of the post; the server checks the answer
+  // is bound to that origin.
   async function askBrowser() {
     const m = session;
-    if (!m) return;
+    if (!m || !m.dc_request) return;
     const status = (t) => { $("#wallet-dc-status").textContent = t; };
     try {
       status("Asking your browser for your ID…");
-      const r = await fetch(m.request_uri, { headers: { Accept: "application/oauth-authz-req+jwt" } });
+      const r = await fetch(m.dc_request, { headers: { Accept: "application/json" } });
       if (!r.ok) throw new Error("the request could not be fetched (" + r.status + ")");
-      const jwt = await r.text();
-      const cred = await navigator.credentials.get({
-        digital: { requests: [{ protocol: "openid4vp-v1-signed", data: { request: jwt } }] },
-      });
-      const answer = cred && cred.data && cred.data.response;
-      if (!answer) throw new Error("the wallet gave no response");
-      const responseURI = JSON.parse(atob(jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).response_uri;
-      const post = await fetch(responseURI, {
+      const request = await r.json();
+      const cred = await navigator.credentials.get({ digital: { requests: [request] } });
+      if (!cred || !cred.data) throw new Error("the wallet gave no answer");
+      if (cred.data.error) throw new Error("the wallet said " + cred.data.error);
+      const post = await fetch(m.dc_response, {
         method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ response: answer }),
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ protocol: cred.protocol || request.protocol, data: cred.data }),
       });
       if (!post.ok) {
         const e = await post.json().catch(() => ({}));
@@ -58,7 +62,8 @@ const wallet = (() => {
       }
       status("Sent. Waiting for the check…");
     } catch (e) {
-      status("The browser could not get your ID: " + e.message + ". Use the link, the QR code or the code instead.");
+      const why = String((e && e.message) || e).replace(/[.\s]+$/, "");
+      status("The browser could not get your ID: " + why + ". Use the link, the QR code or the code instead.");
     }
   }
 
