@@ -83,10 +83,10 @@ func runWriters(b *testing.B, writers int, unit string, op func(i int) error) {
 
 // BenchmarkPutCDR prints CDRs written per second on a three-member cluster
 // (each committed by a quorum, fsync'd, in its own transaction) and the
-// latency of one write, for 1, 8 and 32 concurrent writers.
+// latency of one write, for 1, 8, 32 and 128 concurrent writers.
 func BenchmarkPutCDR(b *testing.B) {
 	c := etcdtest.Start(b, 3)
-	for _, writers := range []int{1, 8, 32} {
+	for _, writers := range []int{1, 8, 32, 128} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 			s := benchStore(b, c)
 			runWriters(b, writers, "cdrs/s", func(i int) error { return s.PutCDR(context.Background(), benchCDR(i)) })
