@@ -33,22 +33,6 @@ func putRetrying(t *testing.T, s *Store, c store.CDR, budget time.Duration) (ret
 	}
 }
 
-// leader is the index of the member that leads the cluster.
-func leader(t *testing.T, c *etcdtest.Cluster) int {
-	t.Helper()
-	cli := c.Client(t)
-	for i, ep := range c.Endpoints() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		st, err := cli.Status(ctx, ep)
-		cancel()
-		if err == nil && st.Leader == st.Header.MemberId {
-			return i
-		}
-	}
-	t.Fatal("no member says it leads")
-	return -1
-}
-
 // Kill -9 of the leader mid-stream: every CDR reported written is there, on
 // the restarted member too (read through it alone).
 func TestCDRsSurviveMemberKillAndRestart(t *testing.T) {
@@ -60,7 +44,7 @@ func TestCDRsSurviveMemberKillAndRestart(t *testing.T) {
 		putRetrying(t, s, cdr, 10*time.Second)
 		written = append(written, cdr.CallID)
 	}
-	victim := leader(t, c)
+	victim := c.Leader(t)
 	c.Kill(victim)
 	retries := 0
 	for i := range 50 {
