@@ -13,46 +13,72 @@ import (
 	"github.com/frontdoor-project/frontdoor/store/storetest"
 )
 
-// putRetrying writes c until it succeeds, as a caller does after
-// ErrUnavailable (the identical CDR again is accepted); any other error fails.
-func putRetrying(t *testing.T, s *Store, c store.CDR, budget time.Duration) (retries int) {
-	t.Helper()
+// retryPut writes c until it succeeds, as a caller does after ErrUnavailable
+// (the identical CDR again is accepted); any other error, or unavailability
+// beyond budget, is returned.
+func retryPut(s *Store, c store.CDR, budget time.Duration) (retries int, err error) {
 	deadline := time.Now().Add(budget)
 	for {
 		err := s.PutCDR(context.Background(), c)
 		if err == nil {
-			return retries
+			return retries, nil
 		}
-		if !errors.Is(err, store.ErrUnavailable) {
-			t.Fatalf("put %s: %v", c.CallID, err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("put %s still unavailable after %s: %v", c.CallID, budget, err)
+		if !errors.Is(err, store.ErrUnavailable) || time.Now().After(deadline) {
+			return retries, err
 		}
 		retries++
 	}
 }
 
-// Kill -9 of the leader mid-stream: every CDR reported written is there, on
-// the restarted member too (read through it alone).
+func putRetrying(t *testing.T, s *Store, c store.CDR, budget time.Duration) (retries int) {
+	t.Helper()
+	retries, err := retryPut(s, c, budget)
+	if err != nil {
+		t.Fatalf("put %s: %v", c.CallID, err)
+	}
+	return retries
+}
+
+// Kill -9 of the leader while 8 writers store CDRs: every CDR reported
+// written is there, on the restarted member too (read through it alone).
 func TestCDRsSurviveMemberKillAndRestart(t *testing.T) {
 	c := etcdtest.Start(t, 3)
 	s := open(t, c.Endpoints(), "/survive")
+	const writers, each = 8, 60
+	var mu sync.Mutex
 	var written []string
-	for i := range 50 {
-		cdr := storetest.CDR(fmt.Sprint("before-", i), storetest.T0.Add(time.Duration(i)*time.Second))
-		putRetrying(t, s, cdr, 10*time.Second)
-		written = append(written, cdr.CallID)
+	var retries int
+	progress := make(chan struct{}, writers*each)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				cdr := storetest.CDR(fmt.Sprintf("w%d-%d", w, i), storetest.T0.Add(time.Duration(i)*time.Second))
+				r, err := retryPut(s, cdr, 20*time.Second)
+				mu.Lock()
+				retries += r
+				if err == nil {
+					written = append(written, cdr.CallID)
+				}
+				mu.Unlock()
+				if err != nil {
+					t.Errorf("writer %d: %v", w, err)
+					return
+				}
+				progress <- struct{}{}
+			}
+		})
+	}
+	for range writers * each / 3 { // a third written: writers are mid-stream now
+		<-progress
 	}
 	victim := c.Leader(t)
 	c.Kill(victim)
-	retries := 0
-	for i := range 50 {
-		cdr := storetest.CDR(fmt.Sprint("after-", i), storetest.T0.Add(time.Duration(100+i)*time.Second))
-		retries += putRetrying(t, s, cdr, 15*time.Second)
-		written = append(written, cdr.CallID)
+	wg.Wait()
+	t.Logf("leader m%d killed under 8 writers: %d retries (ErrUnavailable) in all", victim, retries)
+	if t.Failed() {
+		return
 	}
-	t.Logf("leader m%d killed: %d retries (ErrUnavailable) before writes went on", victim, retries)
 	c.Restart(victim)
 
 	only := open(t, []string{c.Endpoint(victim)}, "/survive")
@@ -70,8 +96,8 @@ func TestCDRsSurviveMemberKillAndRestart(t *testing.T) {
 			t.Errorf("CDR %s reported written but missing on the restarted member", id)
 		}
 	}
-	if len(all) != len(written) {
-		t.Errorf("restarted member holds %d CDRs, %d were written", len(all), len(written))
+	if len(all) != writers*each || len(written) != writers*each {
+		t.Errorf("restarted member holds %d CDRs; %d reported written of %d", len(all), len(written), writers*each)
 	}
 }
 
