@@ -19,6 +19,7 @@ func TestFlagRefusals(t *testing.T) {
 		{with("-log-level", "loud"), `-log-level "loud": want debug, info, warn or error`},
 		{with("-initial-cluster", "b=http://127.0.0.1:2380"), `-initial-cluster "b=http://127.0.0.1:2380" does not name this member "a"`},
 		{with("extra"), `unexpected argument "extra"`},
+		{with("-compaction-retention", "-1m"), `-compaction-retention -1m0s: want 0 or more`},
 		{[]string{"-name", "a", "-data", "d", "-listen-client", "127.0.0.1:2379", "-listen-peer", "http://127.0.0.1:2380"}, `-listen-client "127.0.0.1:2379": want http://HOST:PORT`},
 		{[]string{"-name", "a", "-data", "d", "-listen-client", "http://127.0.0.1:2379", "-listen-peer", "https://127.0.0.1"}, `-listen-peer "https://127.0.0.1": want http://HOST:PORT`},
 	} {
@@ -32,7 +33,7 @@ func TestFlagRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Name != "a" || cfg.ClusterState != "existing" || cfg.ListenClientUrls[0].String() != "http://127.0.0.1:2379" ||
-		cfg.AdvertisePeerUrls[0].String() != "http://127.0.0.1:2380" {
+		cfg.AdvertisePeerUrls[0].String() != "http://127.0.0.1:2380" || cfg.AutoCompactionRetention != "1h0m0s" {
 		t.Errorf("config %+v", cfg)
 	}
 	if cfg, err := parse(ok); err != nil || cfg.InitialCluster != "a=http://127.0.0.1:2380" {

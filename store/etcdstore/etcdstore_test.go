@@ -2,7 +2,9 @@ package etcdstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -125,5 +127,29 @@ func TestRegistrationLeaseExpiry(t *testing.T) {
 	}
 	if regs, err := s.Registrations(ctx); err != nil || len(regs) != 0 {
 		t.Errorf("after an expired put: %v %v", regs, err)
+	}
+}
+
+// No etcd at all (nothing listens): Open still returns, and each operation
+// fails within its deadline with ErrUnavailable.
+func TestUnreachableIsUnavailable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String()
+	l.Close()
+	began := time.Now()
+	s, err := Open(Config{Endpoints: []string{dead}, Timeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer s.Close()
+	err = s.PutCDR(context.Background(), storetest.CDR("k1", storetest.T0))
+	if !errors.Is(err, store.ErrUnavailable) || !strings.HasPrefix(err.Error(), "etcdstore: put cdr k1: store unavailable: ") {
+		t.Errorf("put without etcd: %v", err)
+	}
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("open and put without etcd took %s (deadline 500ms)", took)
 	}
 }
