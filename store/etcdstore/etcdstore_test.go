@@ -101,6 +101,25 @@ func TestRegistrationLeaseExpiry(t *testing.T) {
 	if err != nil || len(resp.Kvs) != 1 || resp.Kvs[0].Lease == 0 {
 		t.Fatalf("registration key %s: %v %v", key, resp, err)
 	}
+	// A re-REGISTER moves the key to a new lease and revokes the old one.
+	leaseOf := func(key string) clientv3.LeaseID {
+		t.Helper()
+		resp, err := cli.Get(ctx, key)
+		if err != nil || len(resp.Kvs) != 1 {
+			t.Fatalf("get %s: %v %v", key, resp, err)
+		}
+		return clientv3.LeaseID(resp.Kvs[0].Lease)
+	}
+	first := leaseOf("/leases/store/reg/1002")
+	if err := s.PutRegistration(ctx, long); err != nil {
+		t.Fatal(err)
+	}
+	if second := leaseOf("/leases/store/reg/1002"); second == first || second == 0 {
+		t.Errorf("re-registered on lease %x, was %x", second, first)
+	}
+	if ttl, err := cli.TimeToLive(ctx, first); err != nil || ttl.TTL != -1 {
+		t.Errorf("the replaced lease %x: %+v %v, want revoked (TTL -1)", first, ttl, err)
+	}
 	// Wait on etcd's own deletion (a watch), not on a clock.
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()

@@ -103,15 +103,22 @@ func (s *Store) PutRegistration(ctx context.Context, r store.Registration) error
 		return fmt.Errorf("etcdstore: %s: %w", what, err)
 	}
 	ttl := int64(math.Ceil(left.Seconds()))
-	// The key's previous lease is left to expire by itself: revoking it would
-	// cost a third round trip on every re-REGISTER.
 	return s.do(ctx, what, func(ctx context.Context) error {
 		lease, err := s.cli.Grant(ctx, ttl)
 		if err != nil {
 			return err
 		}
-		_, err = s.cli.Put(ctx, key, string(raw), clientv3.WithLease(lease.ID))
-		return err
+		put, err := s.cli.Put(ctx, key, string(raw), clientv3.WithLease(lease.ID), clientv3.WithPrevKV())
+		if err != nil {
+			return err
+		}
+		// The key has left its previous lease: revoke it, or every
+		// re-REGISTER would leave a lease alive until its old expiry. It
+		// holds no key now, so a failure here costs nothing but that.
+		if prev := put.PrevKv; prev != nil && prev.Lease != 0 && prev.Lease != int64(lease.ID) {
+			_, _ = s.cli.Revoke(ctx, clientv3.LeaseID(prev.Lease))
+		}
+		return nil
 	})
 }
 
