@@ -93,6 +93,8 @@ type Identity struct {
 	VerifierKeyFile  string   `yaml:"verifier_key_file"`
 	ResponseMode     string   `yaml:"response_mode"`      // direct_post.jwt (default) | direct_post
 	MdocTrustAnchors []string `yaml:"mdoc_trust_anchors"` // PEM IACA roots, relative to the config file
+	// SMS texts the wallet link to an asserted caller number (sms.go).
+	SMS SMS `yaml:"sms"`
 }
 
 // Issuer is a trusted credential issuer and the file holding its keys.
