@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -331,6 +333,44 @@ func TestTextMessageOverSIPTrunk(t *testing.T) {
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("missing %s in:\n%s", want, grepLines(metrics, "frontdoor_identity_sms"))
+		}
+	}
+}
+
+// frontdoor check-config refuses a bad identity.sms with the file and line
+// of each problem, and accepts a good one.
+func TestCheckConfigSMS(t *testing.T) {
+	good, _ := smsConfig(t, `webhook_url: "https://sms.example/send", trunk: { uri: "sip:{number}@127.0.0.1:5070" }`)
+	bad := strings.Replace(good, `webhook_url: "https://sms.example/send", trunk: { uri: "sip:{number}@127.0.0.1:5070" }`,
+		"\n    webhook_url: \"mailto:sms\",\n    text: \"no link here\"", 1)
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		yaml string
+		code int
+		want []string
+	}{
+		"good": {good, 0, []string{"ok"}},
+		"bad": {bad, 1, []string{
+			`:7: identity.sms.webhook_url: "mailto:sms" must be an http(s) URL`,
+			`:8: identity.sms.text: must contain {link}: the text is there to carry the wallet link`}},
+	} {
+		path := filepath.Join(dir, name+".yaml")
+		if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb strings.Builder
+		code := run([]string{"check-config", path}, &out, &errb)
+		if code != c.code {
+			t.Errorf("%s: exit %d, want %d\n%s", name, code, c.code, out.String())
+		}
+		for _, w := range c.want {
+			want := w
+			if strings.HasPrefix(w, ":") {
+				want = path + w
+			}
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%s: output lacks %q:\n%s", name, want, out.String())
+			}
 		}
 	}
 }
