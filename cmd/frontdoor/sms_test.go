@@ -29,8 +29,10 @@ import (
 func smsConfig(t *testing.T, sms string) (string, *x509.CertPool) {
 	t.Helper()
 	yaml, roots := openID4VPConfig(t)
+	// The prompts play in real time: give the wallet a minute, not 20 s.
 	out := strings.Replace(yaml, "identity: { mode: offer,", "identity: { mode: offer, sms: { "+sms+" },", 1)
-	if out == yaml {
+	out = strings.Replace(out, "wait_seconds: 20,", "wait_seconds: 60,", 1)
+	if !strings.Contains(out, "sms: {") || !strings.Contains(out, "wait_seconds: 60,") {
 		t.Fatal("config not rewritten")
 	}
 	return out, roots
@@ -100,7 +102,7 @@ func offeredIdentity(t *testing.T, ctx context.Context, agent *testua.Phone) str
 // INVITE says verified. A typed From is offered no text; a second press
 // sends nothing more.
 func TestTextMessageBringsTheWalletLink(t *testing.T) {
-	ctx := timeout(t, 90*time.Second)
+	ctx := timeout(t, 120*time.Second)
 	gw, texts := smsGateway(t, http.StatusAccepted)
 	cfg, roots := smsConfig(t, fmt.Sprintf("webhook_url: %q", gw.URL))
 	n := startNode(t, cfg)
