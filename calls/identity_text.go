@@ -4,7 +4,7 @@ import "context"
 
 // identityText is the identity step's text-message offer: "press 1 to get a
 // text message with a link to your ID wallet", once per call, only on a
-// number a trusted trunk asserted.
+// number a trusted trunk asserted and the destination policy allows.
 type identityText struct {
 	texter    IdentityTexter
 	number    string // asserted; "" = no offer
@@ -14,7 +14,7 @@ type identityText struct {
 
 func (c *Call) newIdentityText(asserted string) *identityText {
 	t, _ := c.sb.identity.(IdentityTexter)
-	if t == nil || !t.Texts() || asserted == "" {
+	if t == nil || phoneNumber(asserted) == "" || !t.TextsTo(asserted) {
 		return &identityText{}
 	}
 	return &identityText{texter: t, number: asserted, offered: true}

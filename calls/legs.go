@@ -73,8 +73,9 @@ type Identity interface {
 // number a trusted trunk asserted: a typed From would make us text a
 // stranger.
 type IdentityTexter interface {
-	// Texts reports whether a text channel is configured.
-	Texts() bool
+	// TextsTo reports whether a text may be offered to number: a channel
+	// is configured and the destination policy allows the number.
+	TextsTo(number string) bool
 	// TextLink sends the session's wallet link to number and returns the
 	// match number the text shows, which the IVR then says.
 	TextLink(ctx context.Context, callID, sessionID, number string) (match string, err error)

@@ -27,6 +27,10 @@ type SMS struct {
 	// PerNumberPerHour caps the texts one number gets in an hour, however
 	// many calls ask (default 3).
 	PerNumberPerHour int `yaml:"per_number_per_hour"`
+	// AllowedPrefixes, if set, are the only destinations offered a text
+	// (e.g. the country's mobile ranges), against SMS pumping. Empty: any
+	// asserted number.
+	AllowedPrefixes []string `yaml:"allowed_prefixes"`
 }
 
 // SMSTrunk is where SIP MESSAGE texts go.
@@ -109,6 +113,11 @@ func (c *Config) validateSMS(v *validator) {
 		v.errf(p+".timeout_seconds", "%d must be 1..%d: the caller waits in silence meanwhile", s.TimeoutSeconds, maxSMSTimeoutSeconds)
 	}
 	notNegative(v, p+".per_number_per_hour", s.PerNumberPerHour)
+	for i, pre := range s.AllowedPrefixes {
+		if pre == "" || strings.Trim(strings.TrimPrefix(pre, "+"), "0123456789") != "" {
+			v.errf(fmt.Sprintf("%s.allowed_prefixes[%d]", p, i), "%q must be digits with an optional leading +", pre)
+		}
+	}
 }
 
 func (t SMSTrunk) validate(v *validator, p string) {

@@ -48,7 +48,8 @@ func TestSMSRefusals(t *testing.T) {
       password: secret
     text: "Call {agent}"
     timeout_seconds: 30
-    per_number_per_hour: -1`,
+    per_number_per_hour: -1
+    allowed_prefixes: ["+82", "01x"]`,
 			`f.yaml:7: identity.sms.webhook_url: "ftp://sms.example" must be an http(s) URL
 f.yaml:9: identity.sms.trunk.uri: "sips:{number}@carrier.example": must be a sip: URI
 f.yaml:10: identity.sms.trunk.from: "frontdoor": must be a sip: URI
@@ -57,7 +58,8 @@ f.yaml:12: identity.sms.trunk.password: needs username as well
 f.yaml:13: identity.sms.text: must contain {link}: the text is there to carry the wallet link
 f.yaml:13: identity.sms.text: unknown placeholder {agent} (known: {link}, {match})
 f.yaml:14: identity.sms.timeout_seconds: 30 must be 1..10: the caller waits in silence meanwhile
-f.yaml:15: identity.sms.per_number_per_hour: -1 must not be negative (leave it out for the default)`},
+f.yaml:15: identity.sms.per_number_per_hour: -1 must not be negative (leave it out for the default)
+f.yaml:16: identity.sms.allowed_prefixes[1]: "01x" must be digits with an optional leading +`},
 		{"number not the user part", `    trunk: { uri: "sip:sms.example;user={number}" }`,
 			`f.yaml:7: identity.sms.trunk.uri: "sip:sms.example;user={number}": {number} must be the user part (sip:{number}@host)`},
 		{"trunk keys without uri", `    webhook_url: "https://sms.example/send"

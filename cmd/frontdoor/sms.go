@@ -30,15 +30,17 @@ func newSMS(cfg config.SMS, edge *sip.Edge, m *metrics.Metrics, log *slog.Logger
 		chans = append(chans, sms.SIP{Trunk: edge})
 	}
 	return sms.New(sms.Config{Channels: chans, Text: cfg.Text, Timeout: time.Duration(cfg.TimeoutSeconds) * time.Second,
-		PerNumberPerHour: cfg.PerNumberPerHour, Recorder: m, Logger: log})
+		PerNumberPerHour: cfg.PerNumberPerHour, AllowedPrefixes: cfg.AllowedPrefixes, Recorder: m, Logger: log})
 }
 
 func textTrunk(t config.SMSTrunk) sip.TextTrunk {
 	return sip.TextTrunk{URI: t.URI, From: t.From, Transport: t.Transport, Username: t.Username, Password: t.Password}
 }
 
-// Texts reports whether the IVR may offer a text (calls.IdentityTexter).
-func (b *identityBridge) Texts() bool { return b.texts != nil }
+// TextsTo reports whether the IVR may offer a text to number (calls.IdentityTexter).
+func (b *identityBridge) TextsTo(number string) bool {
+	return b.texts != nil && b.texts.Allowed(number)
+}
 
 // TextLink texts the session's wallet link and match number to number.
 func (b *identityBridge) TextLink(ctx context.Context, callID, sessionID, number string) (string, error) {

@@ -104,7 +104,7 @@ func offeredIdentity(t *testing.T, ctx context.Context, agent *testua.Phone) str
 func TestTextMessageBringsTheWalletLink(t *testing.T) {
 	ctx := timeout(t, 120*time.Second)
 	gw, texts := smsGateway(t, http.StatusAccepted)
-	cfg, roots := smsConfig(t, fmt.Sprintf("webhook_url: %q", gw.URL))
+	cfg, roots := smsConfig(t, fmt.Sprintf(`webhook_url: %q, allowed_prefixes: ["010"]`, gw.URL))
 	n := startNode(t, cfg)
 	agent := n.readyAgent(t, ctx, "1001", func(p *testua.Phone) { p.AutoAnswer = 2000 })
 
@@ -124,6 +124,17 @@ func TestTextMessageBringsTheWalletLink(t *testing.T) {
 	}
 	noText(t, texts, "texted an unasserted From")
 	spoofer.Hangup(ctx)
+
+	// An asserted number outside identity.sms.allowed_prefixes (an
+	// international premium range: SMS pumping) is not offered a text either.
+	premium := trunkCaller(t, ctx, n, "+88212345678")
+	if !premium.RTP.WaitReceived(ctx, promptFrame(t, "identity-wait")) {
+		t.Fatal("the premium caller never reached the identity step")
+	}
+	if premium.RTP.Received(promptFrame(t, "identity-sms-offer")) {
+		t.Fatal("a text was offered to a number outside allowed_prefixes")
+	}
+	premium.Hangup(ctx)
 
 	out := trunkCaller(t, ctx, n, "01055556666")
 	if !out.RTP.WaitReceived(ctx, promptFrame(t, "identity-sms-offer")) {

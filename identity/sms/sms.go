@@ -55,6 +55,7 @@ var (
 var (
 	ErrAlreadySent = errors.New("sms: this call already had its text")
 	ErrRateLimited = errors.New("sms: this number had its texts for the hour")
+	ErrNotAllowed  = errors.New("sms: the destination policy does not allow this number")
 )
 
 // Config wires a Sender.
@@ -67,9 +68,13 @@ type Config struct {
 	Timeout time.Duration
 	// PerNumberPerHour caps the texts to one number (default 3).
 	PerNumberPerHour int
-	Recorder         Recorder
-	Logger           *slog.Logger
-	Now              func() time.Time
+	// AllowedPrefixes, if any, are the only destinations texted (SMS
+	// pumping: a fraudster calling from premium numbers they own earns
+	// on every text we send there).
+	AllowedPrefixes []string
+	Recorder        Recorder
+	Logger          *slog.Logger
+	Now             func() time.Time
 }
 
 // Sender sends wallet links; safe for concurrent use.
@@ -109,6 +114,9 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 	if !isPhoneNumber(m.To) {
 		return fmt.Errorf("sms: %q is not a phone number", m.To)
 	}
+	if !s.Allowed(m.To) {
+		return ErrNotAllowed
+	}
 	if m.Link == "" {
 		return errors.New("sms: no wallet link to send")
 	}
@@ -144,6 +152,22 @@ func (s *Sender) count(channel, result string) {
 	if s.cfg.Recorder != nil {
 		s.cfg.Recorder.IdentitySMS(channel, result)
 	}
+}
+
+// Allowed reports whether number is a phone number the destination policy allows.
+func (s *Sender) Allowed(number string) bool {
+	if !isPhoneNumber(number) {
+		return false
+	}
+	if len(s.cfg.AllowedPrefixes) == 0 {
+		return true
+	}
+	for _, p := range s.cfg.AllowedPrefixes {
+		if strings.HasPrefix(number, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // isPhoneNumber is digits with an optional leading +, as trunks assert them.

@@ -195,3 +195,34 @@ func TestRefusedInput(t *testing.T) {
 		t.Error("no channel accepted")
 	}
 }
+
+// With allowed prefixes only those destinations are texted (SMS pumping).
+func TestDestinationPolicy(t *testing.T) {
+	g := newGateway(t, http.StatusOK)
+	s, err := New(Config{Channels: []Channel{&Webhook{URL: g.URL}}, Text: "{link}", AllowedPrefixes: []string{"010", "+8210"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for number, want := range map[string]bool{"01055556666": true, "+821055556666": true, "+88212345678": false, "0212345678": false, "010x": false} {
+		if got := s.Allowed(number); got != want {
+			t.Errorf("Allowed(%q) = %v, want %v", number, got, want)
+		}
+	}
+	if err := s.Send(context.Background(), Message{CallID: "a", To: "+88212345678", Link: link}); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("premium number: %v", err)
+	}
+	if len(g.received()) != 0 {
+		t.Fatal("a refused destination reached the gateway")
+	}
+}
+
+// A gateway URL may carry its token; a failed post must not log it.
+func TestWebhookErrorHidesTheURL(t *testing.T) {
+	ln := httptest.NewServer(http.NotFoundHandler())
+	addr := ln.URL
+	ln.Close() // nothing listens there now: connection refused
+	err := (&Webhook{URL: addr + "/send?token=s3cret"}).Deliver(context.Background(), Message{To: "010"}, "x")
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("got %v", err)
+	}
+}
