@@ -29,6 +29,9 @@ func TestSMSDefaults(t *testing.T) {
 	if !s.Enabled() || s.Text != DefaultSMSText || s.TimeoutSeconds != 3 || s.PerNumberPerHour != 3 || s.Trunk.Transport != "udp" {
 		t.Fatalf("defaults: %+v", s)
 	}
+	if len(cfg.Warnings) == 0 || !strings.Contains(cfg.Warnings[0].String(), "f.yaml:6: warning: identity.sms.allowed_prefixes: empty: any asserted number may be texted") {
+		t.Errorf("warnings %v", cfg.Warnings)
+	}
 	cfg, err = Parse("testdata/f.yaml", []byte(minimal))
 	if err != nil || cfg.Identity.SMS.Enabled() || cfg.Identity.SMS.Text != "" {
 		t.Fatalf("no sms section: %v %+v", err, cfg.Identity.SMS)
