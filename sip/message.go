@@ -20,6 +20,9 @@ type TextTrunk struct {
 	Password  string
 }
 
+// maxUDPMessageBody keeps a MESSAGE with its headers inside RFC 3428's 1300 bytes.
+const maxUDPMessageBody = 1000
+
 // ErrNoTextTrunk: SendText needs identity.sms.trunk.
 var ErrNoTextTrunk = errors.New("no SIP MESSAGE trunk configured")
 
@@ -35,6 +38,10 @@ func (e *Edge) SendText(ctx context.Context, number, text string) error {
 	}
 	if number == "" || strings.Trim(number, "+0123456789") != "" {
 		return fmt.Errorf("text destination %q is not a phone number", number)
+	}
+	if !strings.EqualFold(t.Transport, "tcp") && len(text) > maxUDPMessageBody {
+		// RFC 3428 §5: over a transport without congestion control a MESSAGE stays under 1300 bytes.
+		return fmt.Errorf("text of %d bytes is too long for a MESSAGE over UDP (at most %d)", len(text), maxUDPMessageBody)
 	}
 	var ruri sipmsg.Uri
 	if err := sipmsg.ParseUri(strings.ReplaceAll(t.URI, "{number}", number), &ruri); err != nil {
