@@ -7,7 +7,8 @@ import (
 
 // identityStep offers verification with the caller's digital ID: press 1 to verify,
 // 2 to go on without. The code of a fresh session is read out; the wallet answers it
-// while the caller hears hold audio. '*' repeats the code. It returns false when the
+// while the caller hears hold audio. '*' repeats the code; where a text can be sent
+// (identity_text.go), '1' texts the wallet link. It returns false when the
 // call ended (hang-up, or identity.mode require and no verified identity).
 func (c *Call) identityStep(ctx context.Context) bool {
 	cfg := &c.sb.cfg
@@ -53,18 +54,25 @@ func (c *Call) identityStep(ctx context.Context) bool {
 		}
 		result <- claims
 	}()
-	readCode := append(append([]string{"identity-code"}, spellDigits(code)...), "repeat")
-	if match != "" {
-		// Number matching: the pushed wallet shows these digits too.
-		readCode = append(append(readCode, "identity-match"), spellDigits(match)...)
+	text := c.newIdentityText(asserted)
+	readCode := func() []string {
+		names := append(append(text.offer(), "identity-code"), spellDigits(code)...)
+		names = append(names, "repeat")
+		if match != "" {
+			// Number matching: the pushed wallet shows these digits too.
+			names = append(append(names, "identity-match"), spellDigits(match)...)
+		}
+		return append(names, "identity-wait")
 	}
-	readCode = append(readCode, "identity-wait")
+	announce := readCode()
 	for {
-		// Read the code (a key interrupts it), then hold audio until verified,
-		// timed out, or '*' asks for the code again.
+		// Say the announcement (a key interrupts it), then hold audio until
+		// verified, timed out, or a key: '*' asks for the code again, '1'
+		// takes the text-message offer.
 		pctx, stop := context.WithCancel(wctx)
+		names := announce
 		go func() {
-			c.say(pctx, true, readCode...)
+			c.say(pctx, true, names...)
 			if pctx.Err() == nil {
 				c.sb.audio.Loop(pctx, c.leg.Media(), "hold")
 			}
@@ -85,10 +93,16 @@ func (c *Call) identityStep(ctx context.Context) bool {
 			return ctx.Err() == nil
 		case <-c.keys.notify:
 			stop()
+			announce = readCode()
 			for {
 				k, ok := c.keys.pop()
 				if !ok {
 					break
+				}
+				if k == '1' {
+					if a, ok := c.textPressed(wctx, text, sessionID, readCode); ok {
+						announce = a
+					}
 				}
 				if k == '*' {
 					c.sb.log.Debug("identity code repeated", "call", c.ID)

@@ -67,3 +67,16 @@ type Identity interface {
 	// Wait blocks until the session is verified (claims) or ctx ends / the session expires.
 	Wait(ctx context.Context, sessionID string) (map[string]string, error)
 }
+
+// IdentityTexter is an Identity that can also text a session's wallet link
+// to the caller (identity.sms). The IVR offers it only to a caller whose
+// number a trusted trunk asserted: a typed From would make us text a
+// stranger.
+type IdentityTexter interface {
+	// TextsTo reports whether a text may be offered to number: a channel
+	// is configured and the destination policy allows the number.
+	TextsTo(number string) bool
+	// TextLink sends the session's wallet link to number and returns the
+	// match number the text shows, which the IVR then says.
+	TextLink(ctx context.Context, callID, sessionID, number string) (match string, err error)
+}

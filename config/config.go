@@ -96,6 +96,8 @@ type Identity struct {
 	// ExpectedOrigins are the web origins the caller page is served from,
 	// for the Digital Credentials API; empty: the origin of public_url.
 	ExpectedOrigins []string `yaml:"expected_origins"`
+	// SMS texts the wallet link to an asserted caller number (sms.go).
+	SMS SMS `yaml:"sms"`
 }
 
 // Issuer is a trusted credential issuer and the file holding its keys.

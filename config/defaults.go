@@ -59,6 +59,7 @@ func (c *Config) applyDefaults() {
 	}
 	setInt(&c.Identity.WaitSeconds, DefaultWaitSeconds)
 	setInt(&c.Identity.StatusListTTLSeconds, DefaultStatusListTTL)
+	c.Identity.SMS.applyDefaults()
 	setInt(&c.IVR.InterdigitTimeoutMS, DefaultInterdigitTimeoutMS)
 	setInt(&c.IVR.MenuTimeoutSeconds, DefaultMenuTimeoutSeconds)
 	setInt(&c.IVR.MenuRetries, DefaultMenuRetries)

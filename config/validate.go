@@ -50,6 +50,7 @@ func (c *Config) validate(v *validator) {
 	c.validateTLS(v)
 	c.validateIdentity(v)
 	c.validateOpenID4VP(v)
+	c.validateSMS(v)
 	c.validateIVR(v)
 	c.Callback.validate(v)
 	c.Recording.validate(v)

@@ -40,6 +40,9 @@ func (c *Config) warnings(v *validator) Problems {
 			warn(f.path, "a committed demo key")
 		}
 	}
+	if c.Identity.SMS.Enabled() && len(c.Identity.SMS.AllowedPrefixes) == 0 {
+		warn("identity.sms.allowed_prefixes", "empty: any asserted number may be texted, premium ranges too (SMS pumping); list your mobile ranges")
+	}
 	sort.SliceStable(w.problems, func(i, j int) bool { return w.problems[i].Line < w.problems[j].Line })
 	return w.problems
 }

@@ -49,6 +49,7 @@ func knownSeries(t *testing.T) map[string]bool {
 	m := New(testAgencies)
 	// Identity series appear with the first verification (their labels are not known before).
 	m.IdentityVerification("web", "verified")
+	m.IdentitySMS("webhook", "sent")
 	for name, fam := range parse(t, scrape(t, m)) {
 		known[name] = true
 		if fam.GetType().String() == "HISTOGRAM" {

@@ -73,6 +73,7 @@ type Metrics struct {
 	wait     *prometheus.HistogramVec
 	talk     *prometheus.HistogramVec
 	identity *prometheus.CounterVec
+	sms      *prometheus.CounterVec // identity texts (sms.go)
 	sip      *prometheus.CounterVec
 	sipKnown map[string]bool
 
@@ -105,6 +106,7 @@ func New(agencies []string) *Metrics {
 			Name: "frontdoor_identity_verifications_total",
 			Help: "Identity presentations checked, by method and result (verified or the refusal code).",
 		}, []string{"method", "result"}),
+		sms: newSMSCounter(),
 		sip: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frontdoor_sip_requests_total",
 			Help: "SIP requests received, by method.",
@@ -124,7 +126,7 @@ func New(agencies []string) *Metrics {
 	}
 	m.sip.WithLabelValues(Other)
 
-	m.reg.MustRegister(m.calls, m.wait, m.talk, m.identity, m.sip,
+	m.reg.MustRegister(m.calls, m.wait, m.talk, m.identity, m.sms, m.sip,
 		&snapshotCollector{m: m, agencies: agencies},
 		&rtpCollector{m: m},
 		collectors.NewGoCollector(),

@@ -57,6 +57,7 @@ type Config struct {
 	Presence         Presence
 	Transfers        Transferer // nil: REFER refused
 	Trunk            Trunk      // outbound trunk for callbacks; zero: none
+	Texts            TextTrunk  // SIP MESSAGE trunk for identity texts (message.go); zero: none
 	Ports            *media.PortPool
 	RTPTimeout       time.Duration
 	HoldTimeout      time.Duration // a leg on hold this long is ended (0: never)

@@ -16,6 +16,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/dashboard"
 	"github.com/frontdoor-project/frontdoor/identity"
 	"github.com/frontdoor-project/frontdoor/identity/openid4vp"
+	"github.com/frontdoor-project/frontdoor/identity/sms"
 	"github.com/frontdoor-project/frontdoor/metrics"
 	"github.com/frontdoor-project/frontdoor/store"
 )
@@ -129,7 +130,9 @@ type identityBridge struct {
 	// IVR opens, so a wallet reached another way (a push, a link sent to
 	// the caller) can answer the phone session at its request_uri.
 	oid4vp *openid4vp.Verifier
-	phone  sync.Map // session id -> struct{}
+	phone  sync.Map // session id -> phoneSession
+	// texts sends wallet links by text message (sms.go); nil: no offer.
+	texts *sms.Sender
 }
 
 func (b *identityBridge) Start(ctx context.Context, callID, asserted string) (string, string, string, error) {
@@ -150,7 +153,7 @@ func (b *identityBridge) Start(ctx context.Context, callID, asserted string) (st
 		b.s.Push(sess, asserted, walletURL)
 		match = sess.Match
 	}
-	b.phone.Store(sess.ID, struct{}{})
+	b.phone.Store(sess.ID, phoneSession{walletURL: walletURL, match: sess.Match})
 	time.AfterFunc(identity.DefaultTTL+time.Minute, func() { b.phone.Delete(sess.ID) })
 	return sess.ID, sess.Code, match, nil
 }

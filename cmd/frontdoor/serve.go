@@ -20,6 +20,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/config"
 	"github.com/frontdoor-project/frontdoor/dashboard"
 	"github.com/frontdoor-project/frontdoor/identity"
+	"github.com/frontdoor-project/frontdoor/identity/sms"
 	"github.com/frontdoor-project/frontdoor/media"
 	"github.com/frontdoor-project/frontdoor/media/prompts"
 	"github.com/frontdoor-project/frontdoor/media/record"
@@ -119,6 +120,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	}
 	n.metrics = metrics.New(agencyIDs)
 	n.metrics.IdentitySeries(identity.Methods, identityResults())
+	n.metrics.SMSSeries(sms.Channels, sms.Results)
 	dir := directoryOf(cfg)
 
 	rcfg, err := routingConfig(cfg)
@@ -201,9 +203,16 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		Store:       st, Metrics: n.metrics, Logger: log, Limits: securityLimits(cfg),
 		Trunk: sip.Trunk{Addr: cfg.Callback.Trunk, Transport: cfg.Callback.Transport,
 			Username: cfg.Callback.Username, Password: cfg.Callback.Password},
+		Texts: textTrunk(cfg.Identity.SMS.Trunk),
 	})
 	if err != nil {
 		return nil, err
+	}
+	if idb != nil {
+		// Set before anything is served: the IVR reads it without a lock.
+		if idb.texts, err = newSMS(cfg.Identity.SMS, n.edge, n.metrics, log); err != nil {
+			return nil, err
+		}
 	}
 	// The browser edge (WebRTC) asks the dashboard who a request is; the
 	// dashboard mounts the browser edge's sockets.

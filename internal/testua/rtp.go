@@ -168,16 +168,7 @@ func (p *RTPPeer) Received(frame []byte) bool {
 
 // WaitReceived waits, packet by packet, until frame has been received or ctx ends.
 func (p *RTPPeer) WaitReceived(ctx context.Context, frame []byte) bool {
-	for {
-		if p.Received(frame) {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-p.notify:
-		}
-	}
+	return p.WaitCount(ctx, frame, 1)
 }
 
 // Packets is how many audio packets arrived.
@@ -245,6 +236,28 @@ func (p *RTPPeer) Share(freq float64) float64 {
 func (p *RTPPeer) WaitShare(ctx context.Context, freq, share float64) bool {
 	for {
 		if p.Share(freq) >= share {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-p.notify:
+		}
+	}
+}
+
+// Count is how many times frame occurs in the audio received so far (a
+// prompt said twice counts 2).
+func (p *RTPPeer) Count(frame []byte) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return bytes.Count(p.raw, frame)
+}
+
+// WaitCount waits, packet by packet, until frame has been received n times or ctx ends.
+func (p *RTPPeer) WaitCount(ctx context.Context, frame []byte, n int) bool {
+	for {
+		if p.Count(frame) >= n {
 			return true
 		}
 		select {

@@ -88,6 +88,9 @@ say identity-ok "Thank you. You are verified."
 say identity-failed "Verification did not succeed. You will be connected as an unverified caller."
 say identity-required "This service requires a verified identity. Goodbye."
 say repeat "To hear the code again, press star."
+say identity-sms-offer "To get a text message with a link to your ID wallet, press 1."
+say identity-sms-sent "We sent you a text message with the link. Your text shows the number"
+say identity-sms-failed "Sorry, the text message could not be sent. Please use the code instead."
 
 # Hold music: a slow I-vi-IV-V arpeggio of plucked notes over a soft pad,
 # 8 seconds, faded at both ends so the loop joins quietly.

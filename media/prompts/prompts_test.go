@@ -22,7 +22,8 @@ func required() []string {
 	names := []string{"welcome", "menu-intro", "star", "hash", "for", "press", "then", "invalid",
 		"no-input", "goodbye", "please-hold", "position", "in-queue", "ewt", "minutes", "minute",
 		"seconds", "less-than-a-minute", "closed", "timeout", "busy", "identity-offer", "identity-code",
-		"identity-wait", "identity-match", "identity-ok", "identity-failed", "identity-required", "repeat", HoldMusic}
+		"identity-wait", "identity-match", "identity-ok", "identity-failed", "identity-required", "repeat",
+		"identity-sms-offer", "identity-sms-sent", "identity-sms-failed", HoldMusic}
 	for _, a := range agencies {
 		names = append(names, "agency-"+a)
 	}
