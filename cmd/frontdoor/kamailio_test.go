@@ -351,3 +351,36 @@ func TestKamailioDispatcher(t *testing.T) {
 		t.Fatalf("with every node dead: %s", res.StartLine())
 	}
 }
+
+// BenchmarkKamailioCallSetup offers the call-setup load (INVITE -> IVR 200 ->
+// ACK -> BYE) at fixed rates through the shipped kamailio.cfg (1 GB shm, 2
+// workers) to three nodes on 127.0.0.2-4, and to one node directly, one after
+// the other on the same box, so the two are comparable (docs/performance.md).
+func BenchmarkKamailioCallSetup(b *testing.B) {
+	for tool, pkg := range map[string]string{"sipp": "sip-tester", "kamailio": "kamailio", "kamcmd": "kamailio"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			b.Skip("SKIP: needs " + pkg)
+		}
+	}
+	for _, rate := range []int{500, 1000, 1500, 2000} {
+		b.Run(fmt.Sprintf("direct-1-node/rate=%d", rate), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				benchSetupRate(b, rate, 10*time.Second)
+			}
+		})
+		b.Run(fmt.Sprintf("kamailio-3-nodes/rate=%d", rate), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				var addrs []string
+				for _, ip := range []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"} {
+					addr, stop := benchNode(b, ip, freePortOn(b, ip))
+					defer stop()
+					addrs = append(addrs, addr)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				k := startKamailio(b, ctx, addrs, 1024)
+				cancel()
+				sippLoad(b, "uac_setup_proxy.xml", k.Addr, rate, 10*time.Second)
+			}
+		})
+	}
+}
