@@ -68,7 +68,9 @@ func startKamailio(tb testing.TB, ctx context.Context, nodes []string, shmMB int
 	k.cmd = exec.Command("kamailio", "-DD", "-E", "-m", strconv.Itoa(shmMB), "-M", "16", "-f", repoPath("deploy", "kamailio", "kamailio.cfg"))
 	k.cmd.Env = append(os.Environ(), "FD_KAM_LISTEN=udp:"+k.Addr, "FD_KAM_LIST="+listPath, "FD_KAM_CTL="+k.ctl, "FD_KAM_RUNDIR="+dir)
 	k.cmd.Stdout, k.cmd.Stderr = k, k
-	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own group, so cleanup can kill the workers too; Pdeathsig stops it
+	// (and it its workers) should the test binary itself be killed.
+	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := k.cmd.Start(); err != nil {
 		tb.Fatalf("start kamailio: %v", err)
 	}
@@ -109,19 +111,20 @@ func (k *kamailioProxy) destinations() (map[string]string, error) {
 	return d, nil
 }
 
-// waitInactive polls Kamailio's view until node is marked inactive and returns
-// when it saw that; polling kamcmd is the only way Kamailio tells.
-func (k *kamailioProxy) waitInactive(ctx context.Context, node string) (time.Time, error) {
+// waitFlag polls Kamailio's view until node's flags hold flag ("I" inactive,
+// "A" active) and returns when it saw that; polling kamcmd is the only way
+// Kamailio tells.
+func (k *kamailioProxy) waitFlag(ctx context.Context, node, flag string) (time.Time, error) {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		d, err := k.destinations()
-		if err == nil && strings.Contains(d[node], "I") {
+		if err == nil && strings.Contains(d[node], flag) {
 			return time.Now(), nil
 		}
 		select {
 		case <-ctx.Done():
-			return time.Time{}, fmt.Errorf("%s never marked inactive: %v %v", node, d, err)
+			return time.Time{}, fmt.Errorf("%s never flagged %s: %v %v", node, flag, d, err)
 		case <-tick.C:
 		}
 	}
@@ -165,8 +168,9 @@ agents:
 
 // kamNode is one `frontdoor serve` process behind Kamailio.
 type kamNode struct {
-	proc      *process
-	SIP, HTTP string
+	proc            *process
+	SIP, HTTP       string
+	config, dataDir string
 }
 
 var sipRequests = regexp.MustCompile(`(?m)^frontdoor_sip_requests_total\{method="([A-Z]+)"\} (\d+)`)
@@ -220,7 +224,9 @@ func sippThrough(t *testing.T, ctx context.Context, k *kamailioProxy, calls, rat
 // kill -9 of an idle node: Kamailio's OPTIONS probes mark it inactive by
 // themselves and every next call succeeds on the survivors. Then kill -9 of a
 // second node with calls arriving at once: failover (ds_next_dst on timeout)
-// carries every call to the last node. The detection times are printed.
+// carries every call to the last node. With no node left Kamailio answers 503
+// with Retry-After; a restarted node is taken back by the probes. The
+// detection times are printed.
 func TestKamailioDispatcher(t *testing.T) {
 	needTool(t, "kamailio", "kamailio")
 	needTool(t, "kamcmd", "kamailio")
@@ -238,7 +244,8 @@ func TestKamailioDispatcher(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := kamNode{proc: startBinary(t, ctx, bin, cfg, filepath.Join(dir, "data")),
-			SIP: net.JoinHostPort(ip, strconv.Itoa(sip)), HTTP: fmt.Sprintf("http://%s:%d", ip, web)}
+			SIP: net.JoinHostPort(ip, strconv.Itoa(sip)), HTTP: fmt.Sprintf("http://%s:%d", ip, web),
+			config: cfg, dataDir: filepath.Join(dir, "data")}
 		t.Logf("node%d at %s", i, n.SIP)
 		nodes = append(nodes, n)
 		addrs = append(addrs, n.SIP)
@@ -292,7 +299,7 @@ func TestKamailioDispatcher(t *testing.T) {
 	killed := time.Now()
 	nodes[0].proc.cmd.Process.Kill()
 	<-nodes[0].proc.done
-	at, err := k.waitInactive(ctx, addrs[0])
+	at, err := k.waitFlag(ctx, addrs[0], "I")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, k.log())
 	}
@@ -316,7 +323,7 @@ func TestKamailioDispatcher(t *testing.T) {
 	<-nodes[1].proc.done
 	marked := make(chan time.Time, 1)
 	go func() {
-		at, err := k.waitInactive(ctx, addrs[1])
+		at, err := k.waitFlag(ctx, addrs[1], "I")
 		if err != nil {
 			t.Error(err)
 		}
@@ -334,7 +341,7 @@ func TestKamailioDispatcher(t *testing.T) {
 	// carrier can try another site instead of waiting out its timer.
 	nodes[2].proc.cmd.Process.Kill()
 	<-nodes[2].proc.done
-	if _, err := k.waitInactive(ctx, addrs[2]); err != nil {
+	if _, err := k.waitFlag(ctx, addrs[2], "I"); err != nil {
 		t.Fatal(err)
 	}
 	caller := newPhone(t, "01070001234")
@@ -349,6 +356,19 @@ func TestKamailioDispatcher(t *testing.T) {
 	}
 	if ra := res.GetHeader("Retry-After"); res.StatusCode != 503 || res.Reason != "No frontdoor node available" || ra == nil || ra.Value() != "5" {
 		t.Fatalf("with every node dead: %s", res.StartLine())
+	}
+
+	// The first node restarts: two answered probes bring it back, and calls
+	// reach it again without anyone touching Kamailio.
+	restarted := time.Now()
+	nodes[0].proc = startBinary(t, ctx, bin, nodes[0].config, nodes[0].dataDir)
+	if at, err = k.waitFlag(ctx, addrs[0], "A"); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("kamailio: restarted node active again after %.2f s\n", at.Sub(restarted).Seconds())
+	sippThrough(t, ctx, k, 5, 20)
+	if c := nodes[0].requests(t); c["INVITE"] != 5 {
+		t.Fatalf("the restarted node took %d of 5 calls", c["INVITE"])
 	}
 }
 
