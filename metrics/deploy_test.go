@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // needPromtool finds promtool, or skips (fails under CI=true).
@@ -41,6 +43,9 @@ func TestAlertRulesPassPromtool(t *testing.T) {
 // metricRef finds frontdoor series names in PromQL.
 var metricRef = regexp.MustCompile(`frontdoor_[a-z_]+`)
 
+// clusterSeries are exported by clustered nodes only.
+var clusterSeries = []string{"frontdoor_cluster_leader"}
+
 // knownSeries is every series name a scrape offers, with the histogram
 // suffixes PromQL uses.
 func knownSeries(t *testing.T) map[string]bool {
@@ -50,6 +55,10 @@ func knownSeries(t *testing.T) map[string]bool {
 	// Identity series appear with the first verification (their labels are not known before).
 	m.IdentityVerification("web", "verified")
 	m.IdentitySMS("webhook", "sent")
+	// Cluster mode's own series (docs: deploy/README.md) exist only on a clustered node.
+	for _, name := range clusterSeries {
+		known[name] = true
+	}
 	for name, fam := range parse(t, scrape(t, m)) {
 		known[name] = true
 		if fam.GetType().String() == "HISTOGRAM" {
@@ -109,5 +118,69 @@ func TestDeployFilesNameOnlyRealSeries(t *testing.T) {
 	}
 	if seen == 0 {
 		t.Fatal("no frontdoor series found in the deploy files")
+	}
+}
+
+// leaderRead is a center-wide gauge read as one value per agency however many
+// nodes export it: max by (...) (name{...}).
+var leaderRead = regexp.MustCompile(`max by \([a-z, ]+\) \((frontdoor_[a-z_]+)(\{[^}]*\})?\)`)
+
+// TestDeployQueriesCountTheCenterOnce: in cluster mode the center-wide gauges
+// (every frontdoor_queue_* gauge, frontdoor_agents, frontdoor_center_agents)
+// come from the ACD leader, and from two nodes around a handover; a bare sum,
+// or a vector match on agency, would count them twice or fail. Every use in
+// the dashboard and the rules must go through max by.
+func TestDeployQueriesCountTheCenterOnce(t *testing.T) {
+	centerWide := map[string]bool{}
+	for name, fam := range parse(t, scrape(t, New(testAgencies))) {
+		if fam.GetType().String() == "GAUGE" && (strings.HasPrefix(name, "frontdoor_queue_") || name == "frontdoor_agents" || name == "frontdoor_center_agents") {
+			centerWide[name] = true
+		}
+	}
+	if len(centerWide) < 10 {
+		t.Fatalf("only %d center-wide gauges found: %v", len(centerWide), centerWide)
+	}
+	dash, err := os.ReadFile(filepath.Join("..", "deploy", "grafana", "frontdoor.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := os.ReadFile(filepath.Join("..", "deploy", "prometheus", "alerts.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exprs []string
+	for _, m := range regexp.MustCompile(`"expr": ("(?:[^"\\]|\\.)*")`).FindAllStringSubmatch(string(dash), -1) {
+		var e string
+		if err := json.Unmarshal([]byte(m[1]), &e); err != nil {
+			t.Fatal(err)
+		}
+		exprs = append(exprs, e)
+	}
+	var groups struct {
+		Groups []struct {
+			Rules []struct {
+				Alert, Expr string
+			}
+		}
+	}
+	if err := yaml.Unmarshal(rules, &groups); err != nil {
+		t.Fatalf("alerts.yml: %v", err)
+	}
+	for _, g := range groups.Groups {
+		for _, r := range g.Rules {
+			exprs = append(exprs, r.Expr)
+		}
+	}
+	wrapped := 0
+	for _, e := range exprs {
+		wrapped += len(leaderRead.FindAllString(e, -1))
+		for _, name := range metricRef.FindAllString(leaderRead.ReplaceAllString(e, ""), -1) {
+			if centerWide[name] {
+				t.Errorf("%s is read without max by (agency): %s", name, e)
+			}
+		}
+	}
+	if wrapped == 0 {
+		t.Fatal("no center-wide gauge read through max by")
 	}
 }

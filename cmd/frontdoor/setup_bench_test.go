@@ -37,17 +37,24 @@ func BenchmarkCallSetup(b *testing.B) {
 var sippCounter = regexp.MustCompile(`(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)`)
 
 func benchSetupRate(b *testing.B, rate int, d time.Duration) {
+	addr, stop := benchNode(b, "127.0.0.1", freePortB(b))
+	defer stop()
+	sippLoad(b, "uac_setup.xml", addr, rate, d)
+}
+
+// benchNode builds one node answering 110 on ip:port (RTP on the same address)
+// and runs it in-process until stop, so its CPU is this process's.
+func benchNode(b *testing.B, ip string, port int) (addr string, stop func()) {
 	dir := b.TempDir()
-	port := freePortB(b)
 	yaml := fmt.Sprintf(`
-listen: { sip: "127.0.0.1:%d", http: "127.0.0.1:0" }
-media: { rtp_ports: "20000-39999", advertise_ip: 127.0.0.1 }
+listen: { sip: "%s:%d", http: "%s:0" }
+media: { rtp_ports: "20000-39999", advertise_ip: %s }
 number: "110"
 identity: { mode: off }
 sip: { max_calls: 20000 }
 agencies: [{ id: tax, name: Tax, digit: "1" }]
 agents: [{ id: "1001", name: A, password: pw, skills: { tax: 5 } }]
-`, port)
+`, ip, port, ip, ip)
 	cfg, err := config.Parse(filepath.Join(dir, "bench.yaml"), []byte(yaml))
 	if err != nil {
 		b.Fatal(err)
@@ -60,16 +67,22 @@ agents: [{ id: "1001", name: A, password: pw, skills: { tax: 5 } }]
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { n.Run(ctx); n.Close(); close(done) }()
-	defer func() { cancel(); <-done }()
+	return n.edge.Addr(), func() { cancel(); <-done }
+}
 
+// sippLoad offers rate calls/s for d with a sipp scenario from test/sipp to
+// target and reports the calls/s completed, the share that failed, and this
+// process's CPU per completed call (sipp and Kamailio excluded: other processes).
+func sippLoad(b *testing.B, scenario, target string, rate int, d time.Duration) {
+	dir := b.TempDir()
 	total := rate * int(d/time.Second)
 	var before, after syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 	start := time.Now()
-	cmd := exec.Command("sipp", "-sf", repoPath("test", "sipp", "uac_setup.xml"), "-s", "110",
+	cmd := exec.Command("sipp", "-sf", repoPath("test", "sipp", scenario), "-s", "110",
 		"-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-r", strconv.Itoa(rate), "-m", strconv.Itoa(total),
 		"-l", strconv.Itoa(rate*4), "-timeout", strconv.Itoa(int(d/time.Second)+30)+"s", "-max_socket", "60000",
-		"-recv_timeout", "5000", n.edge.Addr())
+		"-recv_timeout", "5000", target)
 	cmd.Dir = dir
 	out, _ := cmd.CombinedOutput()
 	elapsed := time.Since(start)
