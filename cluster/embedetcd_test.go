@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -140,6 +141,9 @@ func (c *testEtcd) client(t testing.TB) *clientv3.Client {
 
 // quietLogger keeps test output readable; failures print their own story.
 func quietLogger() *slog.Logger {
+	if os.Getenv("CLUSTER_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	return slog.New(slog.DiscardHandler)
 }
 

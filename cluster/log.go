@@ -177,11 +177,16 @@ func (a *ACD) apply(kv *mvccpb.KeyValue, replay bool) {
 	if done != nil {
 		done <- err
 	}
+	a.poke()
+	a.changed.fire()
+}
+
+// poke makes the leader look at the next deadline again.
+func (a *ACD) poke() {
 	select {
 	case a.kick <- struct{}{}:
 	default:
 	}
-	a.changed.fire()
 }
 
 // applyEntry runs one entry through the engine and keeps the ownership
