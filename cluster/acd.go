@@ -37,6 +37,9 @@ import (
 // be applied later; OnApplied reports it if so.
 var ErrNoQuorum = errors.New("cluster: etcd has no quorum")
 
+// ErrClosed: Submit on a replica that is closing or closed.
+var ErrClosed = errors.New("cluster: replica closed")
+
 // NodeLost is the kind of the entry the leader appends when a node's
 // presence key vanishes: every replica ends that node's calls and logs out
 // the agents homed there.
@@ -47,8 +50,10 @@ type Entry struct {
 	Node  string        `json:"node"` // the submitter
 	Input routing.Input `json:"input"`
 	Lost  string        `json:"lost,omitempty"` // NodeLost: the node that is gone
-	// Rev is the entry's etcd revision, its place in the log.
-	Rev int64 `json:"-"`
+	// Rev is the etcd revision of the entry's record and Index its place
+	// in that record: together its place in the log.
+	Rev   int64 `json:"-"`
+	Index int   `json:"-"`
 	// Replayed: applied while New caught up with the log, before this node
 	// took part (its actions happened in the past).
 	Replayed bool `json:"-"`
@@ -146,9 +151,11 @@ type ACD struct {
 	leader  atomic.Bool
 	kick    chan struct{} // the apply loop tells the leader deadlines may have moved
 
-	mu      sync.Mutex // guards waiters and seq
-	waiters map[string]chan error
+	queue   chan *pending         // Submits waiting for an appender
+	mu      sync.Mutex            // guards waiters and seq
+	waiters map[string][]*pending // log key -> its submitters, until applied
 	seq     uint64
+	stopped <-chan struct{} // closed by Close
 
 	cancel  context.CancelFunc
 	closed  sync.Once
@@ -196,7 +203,7 @@ func New(ctx context.Context, cfg Config) (*ACD, error) {
 	}
 	a := &ACD{cfg: cfg, cli: cfg.Client, log: cfg.Logger.With("node", cfg.NodeID), started: cfg.Now(),
 		owner: map[string]string{}, home: map[string]string{}, kick: make(chan struct{}, 1),
-		waiters: map[string]chan error{}}
+		waiters: map[string][]*pending{}, queue: make(chan *pending, maxBatch*appenders)}
 	eng, err := routing.NewEngine(cfg.Engine, &a.clock, cfg.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
@@ -210,7 +217,10 @@ func New(ctx context.Context, cfg Config) (*ACD, error) {
 		return nil, fmt.Errorf("cluster: register node: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	a.cancel = cancel
+	a.cancel, a.stopped = cancel, runCtx.Done()
+	for range appenders {
+		a.goRun(func() { a.appender(runCtx) })
+	}
 	a.goRun(func() { a.follow(runCtx) })
 	a.goRun(func() { a.presence(runCtx, lease) })
 	// Calls and agents this node id held before a restart are gone: end

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -40,13 +41,29 @@ func freeURL(t testing.TB) url.URL {
 	return url.URL{Scheme: "http", Host: l.Addr().String()}
 }
 
+var etcdTmpfs = flag.Bool("etcd-tmpfs", false, "keep the test etcd members' data in /dev/shm (no disk fsync cost)")
+
+// etcdDir is a fresh directory for one member's data, removed at cleanup.
+func etcdDir(t testing.TB) string {
+	t.Helper()
+	if !*etcdTmpfs {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp("/dev/shm", "fd-etcd-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
 // startEtcd starts an n-member cluster and waits until it serves.
 func startEtcd(t testing.TB, n int) *testEtcd {
 	t.Helper()
 	c := &testEtcd{t: t}
 	var initial []string
 	for i := range n {
-		m := &etcdMember{name: fmt.Sprintf("m%d", i), dir: filepath.Join(t.TempDir(), "etcd"), peer: freeURL(t), client: freeURL(t)}
+		m := &etcdMember{name: fmt.Sprintf("m%d", i), dir: filepath.Join(etcdDir(t), "etcd"), peer: freeURL(t), client: freeURL(t)}
 		initial = append(initial, m.name+"="+m.peer.String())
 		c.members = append(c.members, m)
 	}

@@ -19,12 +19,15 @@ import (
 	"github.com/frontdoor-project/frontdoor/routing"
 )
 
-// The log is the keys under <prefix>/acd/log/, each Put once; the etcd
-// revision of that Put is the entry's place in the total order.
+// The log is the keys under <prefix>/acd/log/, each Put once with a JSON
+// array of Entries; the etcd revision of that Put, then the place in the
+// array, is each entry's place in the total order.
 
 const (
 	replayPage = 1000
 	retryDelay = 200 * time.Millisecond
+	maxBatch   = 128 // entries in one log record
+	appenders  = 8   // Puts one node has in flight at most
 )
 
 func (a *ACD) logPrefix() string { return a.key("acd", "log") + "/" }
@@ -39,34 +42,94 @@ func (a *ACD) nextKey() string {
 	return a.logPrefix() + a.cfg.NodeID + "/" + strconv.FormatInt(a.started.UnixNano(), 36) + "-" + strconv.FormatUint(n, 36)
 }
 
-// submit appends e and waits until this replica has applied it.
+// pending is one Submit waiting for its entry to be appended and applied.
+type pending struct {
+	e    Entry
+	done chan result // buffered: the appender or the apply loop never blocks
+}
+
+type result struct {
+	appendErr error // the Put failed (nothing was applied, as far as we know)
+	applyErr  error // Engine.Apply's answer
+}
+
+// submit queues e for an appender and waits until this replica has
+// applied it.
 func (a *ACD) submit(parent context.Context, e Entry) error {
-	val, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("cluster: encode entry: %w", err)
+	p := &pending{e: e, done: make(chan result, 1)}
+	ctx, cancel := context.WithTimeout(parent, a.cfg.Timeout)
+	defer cancel()
+	kind := string(e.Input.Kind)
+	select {
+	case a.queue <- p:
+	case <-a.stopped:
+		return fmt.Errorf("cluster: submit %s: %w", kind, ErrClosed)
+	case <-ctx.Done():
+		return a.etcdErr("queue "+kind, parent, ctx.Err())
 	}
-	key := a.nextKey()
-	done := make(chan error, 1)
-	a.mu.Lock()
-	a.waiters[key] = done
-	a.mu.Unlock()
-	defer func() {
+	select {
+	case r := <-p.done:
+		if r.appendErr != nil {
+			return a.etcdErr("append "+kind, parent, r.appendErr)
+		}
+		return r.applyErr
+	case <-a.stopped:
+		return fmt.Errorf("cluster: wait for %s to apply: %w", kind, ErrClosed)
+	case <-ctx.Done():
+		return a.etcdErr("wait for "+kind+" to apply", parent, ctx.Err())
+	}
+}
+
+// appender writes queued entries to the log, as many as are waiting (up
+// to maxBatch) in one record: concurrent Submits share one etcd commit.
+// A few appenders run at once, so one slow Put does not hold the rest.
+func (a *ACD) appender(ctx context.Context) {
+	for {
+		var batch []*pending
+		select {
+		case <-ctx.Done():
+			return
+		case p := <-a.queue:
+			batch = append(batch, p)
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case p := <-a.queue:
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		a.append(batch)
+	}
+}
+
+func (a *ACD) append(batch []*pending) {
+	entries := make([]Entry, len(batch))
+	for i, p := range batch {
+		entries[i] = p.e
+	}
+	val, err := json.Marshal(entries)
+	if err == nil {
+		key := a.nextKey()
+		a.mu.Lock()
+		a.waiters[key] = batch
+		a.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Timeout)
+		// RequireLeader: a member cut off from the majority refuses at
+		// once instead of holding the request.
+		_, err = a.cli.Put(clientv3.WithRequireLeader(ctx), key, string(val))
+		cancel()
+		if err == nil {
+			return
+		}
 		a.mu.Lock()
 		delete(a.waiters, key)
 		a.mu.Unlock()
-	}()
-	ctx, cancel := context.WithTimeout(parent, a.cfg.Timeout)
-	defer cancel()
-	// RequireLeader: a member cut off from the majority refuses at once
-	// instead of holding the request.
-	if _, err := a.cli.Put(clientv3.WithRequireLeader(ctx), key, string(val)); err != nil {
-		return a.etcdErr("append "+string(e.Input.Kind), parent, err)
 	}
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return a.etcdErr("wait for "+string(e.Input.Kind)+" to apply", parent, ctx.Err())
+	for _, p := range batch {
+		p.done <- result{appendErr: err}
 	}
 }
 
@@ -150,32 +213,43 @@ func (a *ACD) watch(ctx context.Context, from int64) error {
 }
 
 // apply applies one log record (once: records at or below the applied
-// revision are skipped) and wakes its submitter.
+// revision are skipped) and wakes its submitters.
 func (a *ACD) apply(kv *mvccpb.KeyValue, replay bool) {
 	if kv.ModRevision <= a.applied.Load() || kv.CreateRevision != kv.ModRevision {
 		return // seen already, or a key written twice (not ours: ignored)
 	}
-	e := Entry{Rev: kv.ModRevision, Replayed: replay}
-	var acts []routing.Action
+	var entries []Entry
+	decodeErr := json.Unmarshal(kv.Value, &entries)
+	errs := make([]error, len(entries))
 	a.cfg.Locker.Lock()
-	err := json.Unmarshal(kv.Value, &e)
-	if err != nil {
-		err = fmt.Errorf("cluster: log entry %s: %w", kv.Key, err)
-	} else {
-		acts, err = a.applyEntry(e)
+	if decodeErr != nil {
+		decodeErr = fmt.Errorf("cluster: log record %s: %w", kv.Key, decodeErr)
+		if a.cfg.OnApplied != nil {
+			a.cfg.OnApplied(Entry{Rev: kv.ModRevision, Replayed: replay}, nil, decodeErr)
+		}
 	}
-	if a.cfg.OnApplied != nil {
-		a.cfg.OnApplied(e, acts, err)
+	for i, e := range entries {
+		e.Rev, e.Index, e.Replayed = kv.ModRevision, i, replay
+		var acts []routing.Action
+		acts, errs[i] = a.applyEntry(e)
+		if a.cfg.OnApplied != nil {
+			a.cfg.OnApplied(e, acts, errs[i])
+		}
+		a.forget(acts)
 	}
-	a.forget(acts)
 	a.applied.Store(kv.ModRevision)
 	a.cfg.Locker.Unlock()
 
 	a.mu.Lock()
-	done := a.waiters[string(kv.Key)]
+	batch := a.waiters[string(kv.Key)]
+	delete(a.waiters, string(kv.Key))
 	a.mu.Unlock()
-	if done != nil {
-		done <- err
+	for i, p := range batch {
+		if i < len(errs) {
+			p.done <- result{applyErr: errs[i]}
+		} else {
+			p.done <- result{applyErr: decodeErr}
+		}
 	}
 	a.poke()
 	a.changed.fire()
