@@ -261,3 +261,35 @@ func TestQuorumLoss(t *testing.T) {
 		t.Fatalf("after recovery n2 sees a1 %s, a2 %s", n2.agentState("a1"), n2.agentState("a2"))
 	}
 }
+
+// TestRestartSameID: a node that crashes and comes back under its id
+// before its lease runs out replays the log and
+// ends its previous run's calls itself.
+func TestRestartSameID(t *testing.T) {
+	etcd := startEtcd(t, 3)
+	n1, n2 := newReplica(t, etcd, "n1", testRouting()), newReplica(t, etcd, "n2", testRouting())
+	login(n2, "a1", false)
+	arrive(n2, "old", "tax")
+	n2.kill()
+	again := newReplica(t, etcd, "n2", testRouting())
+	recs := again.records()
+	if len(recs) < 3 || recs[0].Kind != routing.InputLogin {
+		t.Fatalf("the restarted node replayed %+v", recs)
+	}
+	again.mu.Lock()
+	_, live := again.acd.Engine().Call("old")
+	again.mu.Unlock()
+	if live {
+		t.Fatal("the previous run's call is still in the engine after New returned")
+	}
+	agree(t, n1, again)
+	var lost bool
+	for _, rec := range n1.records() {
+		// Written by n2 itself on restart, or by the leader if the old
+		// lease ran out first (the crash takes a moment to complete here).
+		lost = lost || (rec.Kind == NodeLost && rec.Lost == "n2" && count([]record{rec}, routing.Finished, "old") == 1)
+	}
+	if !lost || count(n1.records(), routing.Finished, "old") != 1 {
+		t.Fatal("the previous run's call was not ended once by a node_lost for n2")
+	}
+}
