@@ -15,6 +15,9 @@
 //   - A node_lost entry is an Entry whose Input.Kind is NodeLost and whose
 //     Lost names the node; its actions are the CallerHangup/AgentHangup/
 //     Logout results the replica applied for it.
+//   - Additions: Entry.Rev/Index/Replayed, ErrClosed, Applied(), NodeID();
+//     Submit refuses malformed input with routing.ErrBadInput before
+//     anything is written.
 package cluster
 
 import (
