@@ -76,10 +76,13 @@ func writeNoStore(w http.ResponseWriter, contentType string, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// qrSize is the QR code image's side in pixels: a wallet URL of ~200
-// characters is a version-10ish code, which this keeps readable from a
-// screen at arm's length.
-const qrSize = 320
+// qrModulePx is the QR code's module side in pixels. Whole pixels: a
+// fixed image side (it was 320 px for a 65-module symbol, 4.92 px a
+// module) draws modules of uneven width, which readers that sample the
+// grid misread. 8 px keeps a version-10 wallet link (about 190
+// characters, medium recovery, 4-module quiet zone: 65 modules) at 520 px,
+// readable by a phone camera from a screen at arm's length.
+const qrModulePx = 8
 
 // walletQR is a live session's wallet link as a QR code (PNG), for a wallet
 // on another device. No login: knowing the unguessable session id is
@@ -93,7 +96,7 @@ func (s *Server) walletQR(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "unknown_session", "no live OpenID4VP request for this session")
 		return
 	}
-	png, err := qrcode.Encode(link, qrcode.Medium, qrSize)
+	png, err := walletQRPNG(link)
 	if err != nil {
 		s.log.Error("wallet qr code", "session", r.PathValue("id"), "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "could not draw the QR code")
@@ -158,4 +161,11 @@ func refusalDetail(ref Refusal) string {
 		return d.ReasonDetail()
 	}
 	return ref.Error()
+}
+
+// walletQRPNG draws a wallet link's QR code.
+func walletQRPNG(link string) ([]byte, error) {
+	// A negative size is pixels per module in skip2/go-qrcode; its border
+	// is the 4-module quiet zone the QR standard asks for.
+	return qrcode.Encode(link, qrcode.Medium, -qrModulePx)
 }

@@ -9,10 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	gzqr "github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/frontdoor-project/frontdoor/identity"
+	"github.com/frontdoor-project/frontdoor/internal/qrscan"
 )
 
 // fetchQR gets a session's QR code image: its status and, for a 200, the
@@ -38,18 +36,14 @@ func fetchQR(t *testing.T, url string) (int, string) {
 	if err != nil {
 		t.Fatalf("not a PNG: %v", err)
 	}
-	if b := img.Bounds(); b.Dx() != qrSize || b.Dy() != qrSize {
-		t.Fatalf("QR image is %v, want %dx%d", b, qrSize, qrSize)
+	if b := img.Bounds(); b.Dx() != b.Dy() || b.Dx()%qrModulePx != 0 {
+		t.Fatalf("QR image is %v, want a square of whole %d px modules", b, qrModulePx)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gzqr.NewQRCodeReader().Decode(bmp, nil)
+	text, err := qrscan.Decode(img)
 	if err != nil {
 		t.Fatalf("QR code does not decode: %v", err)
 	}
-	return resp.StatusCode, res.GetText()
+	return resp.StatusCode, text
 }
 
 // The QR code of a live session is its wallet link; an unknown or expired

@@ -19,11 +19,10 @@ import (
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
 	"github.com/chromedp/cdproto/digitalcredentials"
 	"github.com/chromedp/chromedp"
-	"github.com/makiuchi-d/gozxing"
-	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/frontdoor-project/frontdoor/identity/openid4vp"
 	"github.com/frontdoor-project/frontdoor/internal/netns"
+	"github.com/frontdoor-project/frontdoor/internal/qrscan"
 	"github.com/frontdoor-project/frontdoor/webrtc"
 	"github.com/frontdoor-project/frontdoor/webrtc/webrtctest"
 )
@@ -108,15 +107,11 @@ func decodeQR(t *testing.T, ctx context.Context, url string, px int) string {
 	if b := img.Bounds(); b.Dx() != px || b.Dy() != px {
 		t.Fatalf("QR code is %v, want %dx%d", b, px, px)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gzqr.NewQRCodeReader().Decode(bmp, nil)
+	text, err := qrscan.Decode(img)
 	if err != nil {
 		t.Fatalf("QR code does not decode: %v", err)
 	}
-	return res.GetText()
+	return text
 }
 
 // A citizen on the web page starts a verification with OpenID4VP on: the
