@@ -242,9 +242,7 @@ func (c *Call) unreached(ctx context.Context, agentID string, agent AgentLeg) bo
 	cb := &s.cfg.Callback
 	s.say(ctx, agent.Media(), "callback-unreached")
 	hangupAgent(agent)
-	s.mu.Lock()
-	s.apply(s.eng.Unreached(c.ID))
-	s.mu.Unlock()
+	s.submitOrLog(Input{Kind: InUnreached, CallID: c.ID})
 	c.mu.Lock()
 	c.callback.Attempts++
 	rec := *c.callback

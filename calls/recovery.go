@@ -115,7 +115,7 @@ func (s *Switchboard) forgetActive(callID string) {
 // resumeAgent puts an agent who logs in again after a restart back in the state
 // it had: ready if it was taking calls (ready, ringing, busy, wrap-up: the
 // calls themselves were cut off), not_ready with its reason if it was paused.
-// Callers hold s.mu.
+// Callers must not hold s.mu.
 func (s *Switchboard) resumeAgent(agentID string) {
 	rec, ok := s.resume.take(agentID)
 	if !ok {
@@ -123,14 +123,10 @@ func (s *Switchboard) resumeAgent(agentID string) {
 	}
 	switch agents.State(rec.State) {
 	case agents.Ready, agents.Ringing, agents.Busy, agents.WrapUp:
-		if acts, err := s.eng.SetReady(agentID); err == nil {
-			s.apply(acts)
-		}
+		s.agentState(agentID, agents.Ready, "")
 	case agents.NotReady:
 		if rec.Reason != "" {
-			if acts, err := s.eng.SetNotReady(agentID, rec.Reason); err == nil {
-				s.apply(acts)
-			}
+			s.agentState(agentID, agents.NotReady, rec.Reason)
 		}
 	}
 }

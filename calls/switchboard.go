@@ -56,6 +56,11 @@ type Config struct {
 	QueueLog          io.Writer // Asterisk queue_log lines; nil = none
 	Directory         Directory
 	Logger            *slog.Logger
+	// ACD, when set, takes the engine's inputs instead of Engine directly: a
+	// cluster's log (acd.go). Engine is then its replica, which it updates
+	// under Locker; the switchboard fires no timers (the cluster's leader does).
+	ACD  ACD
+	Node string // this node's id in a cluster: whose inputs are whose
 }
 
 // Directory tells names and roles of configured agents.
@@ -82,6 +87,7 @@ type Switchboard struct {
 	eng    *routing.Engine
 	calls  map[string]*Call
 	offers map[string]context.CancelFunc // callID/agentID -> cancels the ringing
+	home   map[string]bool               // agents whose phone or softphone is on this node
 	wake   chan struct{}
 	closed bool
 
@@ -126,7 +132,7 @@ func New(cfg Config) (*Switchboard, error) {
 	}
 	s := &Switchboard{
 		cfg: cfg, log: cfg.Logger, identity: cfg.Identity, audio: cfg.Audio, eng: cfg.Engine,
-		calls: map[string]*Call{}, offers: map[string]context.CancelFunc{}, wake: make(chan struct{}, 1),
+		calls: map[string]*Call{}, offers: map[string]context.CancelFunc{}, home: map[string]bool{}, wake: make(chan struct{}, 1),
 		agencies: map[string]Agency{}, numbers: map[string]string{}, events: newHub(), started: cfg.Now(),
 		agents: newAgentSaver(cfg.Store, cfg.Logger),
 	}
@@ -155,6 +161,10 @@ func (s *Switchboard) Run(ctx context.Context) {
 	saved := make(chan struct{})
 	go func() { s.agents.run(ctx); close(saved) }()
 	defer func() { <-saved }()
+	if s.cfg.ACD != nil {
+		<-ctx.Done() // the cluster's leader advances the shared engine's timers
+		return
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
