@@ -150,7 +150,9 @@ func (s *Switchboard) Applied(origin string, acts []routing.Action) {
 func (s *Switchboard) Locker() interface {
 	Lock()
 	Unlock()
-} { return &s.mu }
+} {
+	return &s.mu
+}
 
 // agentState asks the ACD for a state change the dashboard or a restart wants.
 func (s *Switchboard) agentState(agentID string, st agents.State, reason string) error {
