@@ -65,7 +65,10 @@
 // # Time
 //
 // Every input reads the clock once. Time never runs backwards for the
-// engine: a clock stepped back is treated as standing still. After a restart the
+// engine: a clock stepped back is treated as standing still. Apply takes an
+// Input (the same inputs as data, JSON-encodable) and uses its At instead
+// of the clock, so replicas applying one log compute the same (package
+// cluster). After a restart the
 // call path rebuilds the engine and replays Login/SetReady/SetNotReady from
 // the store; calls in flight at the restart are not carried over.
 package routing

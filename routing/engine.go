@@ -33,7 +33,10 @@ type Engine struct {
 	timers   iheap[*timer]
 
 	now int64 // clock.Now() of the input being handled, unix ns
-	seq uint64
+	// inputAt, when not 0, is the time Apply was given: it stands in for
+	// the clock so replicas of a log compute the same.
+	inputAt int64
+	seq     uint64
 	// out collects the current input's actions at the end of a shared
 	// chunk; each input hands out its own capped sub-slice, so one
 	// allocation serves many inputs and callers may keep or append to
@@ -286,7 +289,11 @@ func (q *queue) hasPartnerTier() bool {
 func (e *Engine) begin() {
 	// A wall clock stepped backwards must not make waits negative or
 	// re-fire timers: time never runs back for the engine.
-	e.now = max(e.now, e.clock.Now().UnixNano())
+	now := e.inputAt
+	if now == 0 {
+		now = e.clock.Now().UnixNano()
+	}
+	e.now = max(e.now, now)
 	e.out = e.out[len(e.out):]
 }
 
