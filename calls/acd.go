@@ -9,34 +9,9 @@ import (
 	"github.com/frontdoor-project/frontdoor/routing"
 )
 
-// InputKind names one kind of engine input.
-type InputKind string
-
-// The engine's inputs, as a log of them carries them (JSON).
-const (
-	InArrive       InputKind = "arrive"
-	InCallerHangup InputKind = "caller_hangup"
-	InAgentHangup  InputKind = "agent_hangup"
-	InUnreached    InputKind = "unreached"
-	InAnswered     InputKind = "answered"
-	InDeclined     InputKind = "declined"
-	InLogin        InputKind = "login"
-	InLogout       InputKind = "logout"
-	InSetReady     InputKind = "set_ready"
-	InSetNotReady  InputKind = "set_not_ready"
-	InAdvance      InputKind = "advance"
-)
-
-// Input is one engine input, serialisable so a cluster can order inputs from
-// every node in one log and every replica can replay them.
-type Input struct {
-	Kind    InputKind     `json:"kind"`
-	At      time.Time     `json:"at"`
-	Call    *routing.Call `json:"call,omitempty"`
-	CallID  string        `json:"call_id,omitempty"`
-	AgentID string        `json:"agent_id,omitempty"`
-	Reason  string        `json:"reason,omitempty"`
-}
+// Input is one engine input as data (routing.Input): a cluster orders the
+// inputs of every node in one log and every replica replays them.
+type Input = routing.Input
 
 // ACD is where the switchboard's engine inputs go when a cluster shares one
 // center. Submit appends the input to the cluster's log and returns once this
@@ -62,7 +37,7 @@ func (s *Switchboard) submit(in Input) error {
 	if s.cfg.ACD == nil {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		acts, err := applyInput(s.eng, in)
+		acts, err := s.eng.Apply(in)
 		if err == nil {
 			s.apply(acts)
 		}
@@ -82,38 +57,6 @@ func (s *Switchboard) submitOrLog(in Input) {
 	if err := s.submit(in); err != nil {
 		s.log.Error("acd input lost", "kind", in.Kind, "call", in.CallID, "agent", in.AgentID, "err", err)
 	}
-}
-
-// applyInput gives one input to the local engine (the engine's clock tells the time).
-func applyInput(eng *routing.Engine, in Input) ([]routing.Action, error) {
-	switch in.Kind {
-	case InArrive:
-		if in.Call == nil {
-			return nil, fmt.Errorf("arrive without a call")
-		}
-		return eng.Arrive(*in.Call), nil
-	case InCallerHangup:
-		return eng.CallerHangup(in.CallID), nil
-	case InAgentHangup:
-		return eng.AgentHangup(in.CallID), nil
-	case InUnreached:
-		return eng.Unreached(in.CallID), nil
-	case InAnswered:
-		return eng.Answered(in.CallID, in.AgentID), nil
-	case InDeclined:
-		return eng.Declined(in.CallID, in.AgentID), nil
-	case InLogin:
-		return eng.Login(in.AgentID), nil
-	case InLogout:
-		return eng.Logout(in.AgentID), nil
-	case InSetReady:
-		return eng.SetReady(in.AgentID)
-	case InSetNotReady:
-		return eng.SetNotReady(in.AgentID, in.Reason)
-	case InAdvance:
-		return eng.Advance(), nil
-	}
-	return nil, fmt.Errorf("unknown input kind %q", in.Kind)
 }
 
 // Applied carries out the actions the cluster's replica decided for one log
@@ -145,24 +88,15 @@ func (s *Switchboard) Applied(origin string, acts []routing.Action) {
 	s.apply(mine)
 }
 
-// Locker is the lock the cluster's replica applies entries under, so views
-// read the shared engine consistently.
-func (s *Switchboard) Locker() interface {
-	Lock()
-	Unlock()
-} {
-	return &s.mu
-}
-
 // agentState asks the ACD for a state change the dashboard or a restart wants.
 func (s *Switchboard) agentState(agentID string, st agents.State, reason string) error {
 	switch st {
 	case agents.Ready:
-		return s.submit(Input{Kind: InSetReady, AgentID: agentID})
+		return s.submit(Input{Kind: routing.InputSetReady, AgentID: agentID})
 	case agents.NotReady:
-		return s.submit(Input{Kind: InSetNotReady, AgentID: agentID, Reason: reason})
+		return s.submit(Input{Kind: routing.InputSetNotReady, AgentID: agentID, Reason: reason})
 	case agents.LoggedOut:
-		return s.submit(Input{Kind: InLogout, AgentID: agentID})
+		return s.submit(Input{Kind: routing.InputLogout, AgentID: agentID})
 	}
 	return fmt.Errorf("%q can only be ready, not_ready or logged_out", st)
 }

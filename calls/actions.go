@@ -14,7 +14,7 @@ func (s *Switchboard) enqueue(c *Call) {
 	c.mu.Lock()
 	rc := routing.Call{ID: c.ID, Queue: c.agency, Priority: c.priority, Attrs: callAttrs(c)}
 	c.mu.Unlock()
-	s.submitOrLog(Input{Kind: InArrive, Call: &rc, CallID: rc.ID})
+	s.submitOrLog(Input{Kind: routing.InputArrive, Call: &rc, CallID: rc.ID})
 }
 
 // callAttrs is what routing policy rules may look at. Callers hold c.mu.
@@ -37,12 +37,12 @@ func callAttrs(c *Call) map[string]string {
 
 // callerLeft tells the ACD the caller hung up.
 func (s *Switchboard) callerLeft(c *Call) {
-	s.submitOrLog(Input{Kind: InCallerHangup, CallID: c.ID})
+	s.submitOrLog(Input{Kind: routing.InputCallerHangup, CallID: c.ID})
 }
 
 // agentLeft tells the ACD the agent hung up a connected call.
 func (s *Switchboard) agentLeft(c *Call) {
-	s.submitOrLog(Input{Kind: InAgentHangup, CallID: c.ID})
+	s.submitOrLog(Input{Kind: routing.InputAgentHangup, CallID: c.ID})
 }
 
 func offerKey(callID, agentID string) string { return callID + "/" + agentID }
@@ -153,7 +153,7 @@ func (s *Switchboard) ring(ctx context.Context, c *Call, agentID, key string, o 
 	if err != nil {
 		if live {
 			s.log.Info("agent did not take the call", "call", c.ID, "agent", agentID, "err", err)
-			s.submitOrLog(Input{Kind: InDeclined, CallID: c.ID, AgentID: agentID})
+			s.submitOrLog(Input{Kind: routing.InputDeclined, CallID: c.ID, AgentID: agentID})
 		}
 		return
 	}
@@ -162,7 +162,7 @@ func (s *Switchboard) ring(ctx context.Context, c *Call, agentID, key string, o 
 		hangupAgent(leg)
 		return
 	}
-	s.submitOrLog(Input{Kind: InAnswered, CallID: c.ID, AgentID: agentID})
+	s.submitOrLog(Input{Kind: routing.InputAnswered, CallID: c.ID, AgentID: agentID})
 	// The offer may have been withdrawn between the answer and the engine
 	// taking it (a ring timeout ordered first): the engine then gave the
 	// agent back and this leg is stale.

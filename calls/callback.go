@@ -8,6 +8,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/frontdoor-project/frontdoor/media"
+	"github.com/frontdoor-project/frontdoor/routing"
 	"github.com/frontdoor-project/frontdoor/store"
 )
 
@@ -242,7 +243,7 @@ func (c *Call) unreached(ctx context.Context, agentID string, agent AgentLeg) bo
 	cb := &s.cfg.Callback
 	s.say(ctx, agent.Media(), "callback-unreached")
 	hangupAgent(agent)
-	s.submitOrLog(Input{Kind: InUnreached, CallID: c.ID})
+	s.submitOrLog(Input{Kind: routing.InputUnreached, CallID: c.ID})
 	c.mu.Lock()
 	c.callback.Attempts++
 	rec := *c.callback

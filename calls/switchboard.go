@@ -61,6 +61,9 @@ type Config struct {
 	// under Locker; the switchboard fires no timers (the cluster's leader does).
 	ACD  ACD
 	Node string // this node's id in a cluster: whose inputs are whose
+	// Locker, when set, is the switchboard's lock: a cluster's replica
+	// applies entries under it and must have it before the switchboard exists.
+	Locker *sync.Mutex
 }
 
 // Directory tells names and roles of configured agents.
@@ -83,7 +86,7 @@ type Switchboard struct {
 	numbers    map[string]string // legacy number -> agency id
 	booked     bookings          // callbacks booked per number (callback_policy.go)
 
-	mu     sync.Mutex
+	mu     *sync.Mutex // Config.Locker, or its own
 	eng    *routing.Engine
 	calls  map[string]*Call
 	offers map[string]context.CancelFunc // callID/agentID -> cancels the ringing
@@ -130,8 +133,11 @@ func New(cfg Config) (*Switchboard, error) {
 	if cfg.IdentityMode == "" {
 		cfg.IdentityMode = "off"
 	}
+	if cfg.Locker == nil {
+		cfg.Locker = &sync.Mutex{}
+	}
 	s := &Switchboard{
-		cfg: cfg, log: cfg.Logger, identity: cfg.Identity, audio: cfg.Audio, eng: cfg.Engine,
+		mu: cfg.Locker, cfg: cfg, log: cfg.Logger, identity: cfg.Identity, audio: cfg.Audio, eng: cfg.Engine,
 		calls: map[string]*Call{}, offers: map[string]context.CancelFunc{}, home: map[string]bool{}, wake: make(chan struct{}, 1),
 		agencies: map[string]Agency{}, numbers: map[string]string{}, events: newHub(), started: cfg.Now(),
 		agents: newAgentSaver(cfg.Store, cfg.Logger),

@@ -17,13 +17,13 @@ func (s *Switchboard) AgentOnline(agentID string) {
 	s.mu.Lock()
 	s.home[agentID] = true // its state changes are this node's to persist
 	s.mu.Unlock()
-	s.submitOrLog(Input{Kind: InLogin, AgentID: agentID})
+	s.submitOrLog(Input{Kind: routing.InputLogin, AgentID: agentID})
 	s.resumeAgent(agentID) // back as before a restart (recovery.go)
 }
 
 // AgentOffline logs an agent out: registration expired or removed, softphone gone.
 func (s *Switchboard) AgentOffline(agentID string) {
-	s.submitOrLog(Input{Kind: InLogout, AgentID: agentID})
+	s.submitOrLog(Input{Kind: routing.InputLogout, AgentID: agentID})
 	s.mu.Lock()
 	delete(s.home, agentID)
 	s.mu.Unlock()
