@@ -25,6 +25,8 @@ type Input = routing.Input
 // the lock, and the switchboard fires the engine's timers itself.
 type ACD interface {
 	Submit(ctx context.Context, in Input) error
+	// CallOwner is the node holding a call's leg ("" if unknown). Callers hold the lock.
+	CallOwner(callID string) string
 }
 
 // submitTimeout bounds one input's trip through a cluster's log; the ACD fails
@@ -71,6 +73,9 @@ func (s *Switchboard) Applied(origin string, acts []routing.Action) {
 		switch a.Kind {
 		case routing.Offer, routing.EndCall, routing.Announce, routing.Play, routing.Overflow, routing.Finished:
 			if _, held := s.calls[a.CallID]; !held {
+				if a.Kind == routing.Offer || a.Kind == routing.Finished {
+					s.publish("call", s.remoteStatus(a.CallID, a.Kind == routing.Finished))
+				}
 				continue
 			}
 		case routing.AgentState:

@@ -123,7 +123,12 @@ func (s *Switchboard) Calls() []CallStatus {
 	s.mu.Unlock()
 	out := make([]CallStatus, 0, len(list))
 	for _, c := range list {
-		out = append(out, c.Status())
+		st := c.Status()
+		st.Node = s.cfg.Node
+		out = append(out, st)
+	}
+	if s.cfg.ACD != nil {
+		out = append(out, s.remoteCalls()...)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
 	return out
