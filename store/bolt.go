@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -20,6 +21,8 @@ var (
 	bucketReg    = []byte("registrations") // key: agent id
 	bucketActive = []byte("active_calls")  // key: call id
 	bucketCB     = []byte("callbacks")     // key: call id
+	// bucketFinal indexes each call's final CDR: call id -> its bucketCDR key.
+	bucketFinal = []byte("cdr_final")
 )
 
 // openTimeout bounds waiting for another process's lock on the file.
@@ -47,7 +50,12 @@ func Open(dir string) (*Bolt, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCDR, bucketAgent, bucketAudit, bucketReg, bucketActive, bucketCB} {
+		if tx.Bucket(bucketFinal) == nil {
+			if err := indexFinalCDRs(tx); err != nil {
+				return err
+			}
+		}
+		for _, b := range [][]byte{bucketCDR, bucketAgent, bucketAudit, bucketReg, bucketActive, bucketCB, bucketFinal} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -62,6 +70,29 @@ func Open(dir string) (*Bolt, error) {
 	// still share one fsync.
 	db.MaxBatchDelay = batchDelay
 	return &Bolt{db: db}, nil
+}
+
+// indexFinalCDRs builds the final-CDR index of a file written before it
+// existed (a later CDR of a call wins, as a reader saw it then).
+func indexFinalCDRs(tx *bolt.Tx) error {
+	idx, err := tx.CreateBucket(bucketFinal)
+	if err != nil {
+		return err
+	}
+	cdrs := tx.Bucket(bucketCDR)
+	if cdrs == nil {
+		return nil
+	}
+	return cdrs.ForEach(func(k, v []byte) error {
+		var c CDR
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("record %x: %w", k, err)
+		}
+		if !c.Final() {
+			return nil
+		}
+		return idx.Put([]byte(c.CallID), bytes.Clone(k))
+	})
 }
 
 // Close closes the file.
@@ -119,15 +150,41 @@ func scan[T any](ctx context.Context, b *Bolt, bucket, start []byte) ([]T, error
 	return out, err
 }
 
-// PutCDR implements Store.
+// PutCDR implements Store: a call's final CDR and each transfer leg are
+// written once; an identical CDR again is accepted (a retry), a different
+// one refused with ErrCDRExists.
 func (b *Bolt) PutCDR(ctx context.Context, c CDR) error {
-	if c.CallID == "" {
-		return errors.New("store: CDR without call_id")
+	if err := c.Check(); err != nil {
+		return fmt.Errorf("store: %w", err)
 	}
-	if c.EndedAt.IsZero() {
-		return fmt.Errorf("store: CDR %s without ended_at", c.CallID)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: CDR %s: %w", c.CallID, err)
 	}
-	if err := b.put(ctx, bucketCDR, timeKey(c.EndedAt, c.CallID), c); err != nil {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("store: CDR %s: %w", c.CallID, err)
+	}
+	key := timeKey(c.EndedAt, c.CallID)
+	// Batch may run this more than once: it only reads before it writes.
+	err = b.db.Batch(func(tx *bolt.Tx) error {
+		cdrs, final := tx.Bucket(bucketCDR), tx.Bucket(bucketFinal)
+		if old := cdrs.Get(key); old != nil {
+			if bytes.Equal(old, raw) {
+				return nil
+			}
+			return ErrCDRExists
+		}
+		if c.Final() {
+			if final.Get([]byte(c.CallID)) != nil {
+				return ErrCDRExists
+			}
+			if err := final.Put([]byte(c.CallID), key); err != nil {
+				return err
+			}
+		}
+		return cdrs.Put(key, raw)
+	})
+	if err != nil {
 		return fmt.Errorf("store: CDR %s: %w", c.CallID, err)
 	}
 	return nil
@@ -148,6 +205,9 @@ func (b *Bolt) CDRs(ctx context.Context, since time.Time) ([]CDR, error) {
 
 // PutAgent implements Store.
 func (b *Bolt) PutAgent(ctx context.Context, a AgentRecord) error {
+	if a.ID == "" {
+		return errors.New("store: agent without id")
+	}
 	if err := b.put(ctx, bucketAgent, []byte(a.ID), a); err != nil {
 		return fmt.Errorf("store: agent %s: %w", a.ID, err)
 	}
@@ -200,6 +260,9 @@ func (b *Bolt) Audit(ctx context.Context, since time.Time) ([]AuditRecord, error
 
 // PutRegistration implements Store.
 func (b *Bolt) PutRegistration(ctx context.Context, r Registration) error {
+	if r.AgentID == "" {
+		return errors.New("store: registration without agent_id")
+	}
 	return b.put(ctx, bucketReg, []byte(r.AgentID), r)
 }
 
@@ -215,6 +278,9 @@ func (b *Bolt) Registrations(ctx context.Context) ([]Registration, error) {
 
 // PutActiveCall implements Store.
 func (b *Bolt) PutActiveCall(ctx context.Context, c ActiveCall) error {
+	if c.CallID == "" {
+		return errors.New("store: active call without call_id")
+	}
 	return b.put(ctx, bucketActive, []byte(c.CallID), c)
 }
 

@@ -5,8 +5,23 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
+
+// ErrUnavailable is wrapped by the errors of a store whose backend cannot
+// answer now (etcd without quorum, or unreachable): errors.Is tells it from a
+// refusal. A write that failed so may still have happened; writing the same
+// record again is safe (PutCDR accepts an identical CDR).
+var ErrUnavailable = errors.New("store unavailable")
+
+// ErrCDRExists is wrapped by PutCDR's refusal of a second, different CDR for
+// the same call: a call has one final CDR (TransferredTo empty), and each
+// transfer leg (call_id, ended_at) is written once. Two nodes recording the
+// same call (its owner, and a survivor writing it as cut off) so cannot both
+// succeed.
+var ErrCDRExists = errors.New("a different CDR of this call is already stored")
 
 // Store is frontdoor's persistence. Every write is durable when it returns.
 type Store interface {
@@ -50,6 +65,21 @@ type CDR struct {
 	Recording string `json:"recording,omitempty"`
 }
 
+// Check says what makes a CDR unstorable.
+func (c CDR) Check() error {
+	if c.CallID == "" {
+		return errors.New("CDR without call_id")
+	}
+	if c.EndedAt.IsZero() {
+		return fmt.Errorf("CDR %s without ended_at", c.CallID)
+	}
+	return nil
+}
+
+// Final reports whether c is a call's last CDR, not a leg that ended in a
+// blind transfer (a call has at most one final CDR).
+func (c CDR) Final() bool { return c.TransferredTo == "" }
+
 // AgentRecord is an agent's last known state (restored on restart).
 type AgentRecord struct {
 	ID     string    `json:"id"`
@@ -88,6 +118,9 @@ type ActiveCall struct {
 	From      string    `json:"from"`
 	Agency    string    `json:"agency"`
 	StartedAt time.Time `json:"started_at"`
+	// Node is the cluster node holding the call's leg (empty on one node):
+	// when that node is lost, a survivor records the call as cut off.
+	Node string `json:"node,omitempty"`
 }
 
 // Callback is a booked callback (virtual hold): the caller hung up keeping their

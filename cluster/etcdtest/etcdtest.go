@@ -31,7 +31,8 @@ const stopTimeout = 20 * time.Second
 // process before the member binds it; Start then tries fresh ports.
 const startAttempts = 3
 
-// Cluster is a running etcd cluster of fdetcd processes.
+// Cluster is a running etcd cluster of fdetcd processes. Its methods are
+// for the test's goroutine (they may call t.Fatal).
 type Cluster struct {
 	t       testing.TB
 	bin     string
@@ -79,7 +80,6 @@ func Start(t testing.TB, n int) *Cluster {
 // boot picks ports, starts every member of a new cluster and waits for them.
 func (c *Cluster) boot(base string, n int) error {
 	c.members = nil
-	var initial []string
 	for i := range n {
 		ports, err := freePorts(2)
 		if err != nil {
@@ -93,10 +93,9 @@ func (c *Cluster) boot(base string, n int) error {
 			peerURL:   fmt.Sprintf("http://127.0.0.1:%d", ports[1]),
 		}
 		c.members = append(c.members, m)
-		initial = append(initial, m.name+"="+m.peerURL)
 	}
 	for _, m := range c.members {
-		if err := c.spawn(m, strings.Join(initial, ","), "new"); err != nil {
+		if err := c.spawn(m, c.initialCluster(), "new"); err != nil {
 			return err
 		}
 	}
