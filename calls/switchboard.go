@@ -64,6 +64,9 @@ type Config struct {
 	// Locker, when set, is the switchboard's lock: a cluster's replica
 	// applies entries under it and must have it before the switchboard exists.
 	Locker *sync.Mutex
+	// Available, when set, is asked before each new call: an error (a
+	// cluster without etcd quorum) refuses it, as overload does.
+	Available func() error
 }
 
 // Directory tells names and roles of configured agents.
@@ -234,6 +237,11 @@ func (s *Switchboard) Admit() error {
 	}
 	if s.cfg.MaxCalls > 0 && len(s.calls) >= s.cfg.MaxCalls {
 		return ErrOverloaded
+	}
+	if s.cfg.Available != nil {
+		if err := s.cfg.Available(); err != nil {
+			return fmt.Errorf("%w: %v", ErrOverloaded, err)
+		}
 	}
 	return nil
 }

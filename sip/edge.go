@@ -62,6 +62,11 @@ type Config struct {
 	HoldTimeout      time.Duration // a leg on hold this long is ended (0: never)
 	RTPStats         *media.Stats
 	Store            store.Store
+	// SharedRegistrations: the store is a cluster's, shared by every node. An
+	// agent registered on another node is rung at its stored contact (this
+	// node then relays the media), and a start restores no registrations:
+	// they are the nodes' they were made on.
+	SharedRegistrations bool
 	Metrics          Counter
 	Logger           *slog.Logger
 	UserAgent        string
