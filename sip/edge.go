@@ -67,9 +67,9 @@ type Config struct {
 	// node then relays the media), and a start restores no registrations:
 	// they are the nodes' they were made on.
 	SharedRegistrations bool
-	Metrics          Counter
-	Logger           *slog.Logger
-	UserAgent        string
+	Metrics             Counter
+	Logger              *slog.Logger
+	UserAgent           string
 	// Limits are the per-source defences (limits.go); the zero value disables them.
 	Limits Limits
 }
