@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,11 +55,43 @@ func (s *Switchboard) submit(in Input) error {
 }
 
 // submitOrLog is submit for inputs whose failure the caller cannot act on
-// (a hang-up, an arrival): the failure is logged.
+// (a hang-up, an answer). A cluster that cannot take it now (no quorum) gets
+// it again in the background until it does: every such input is idempotent
+// in the engine (a second hang-up finds no call), so a first attempt that
+// did land after all does no harm, and the shared engine never keeps a call
+// or a busy agent that is gone.
 func (s *Switchboard) submitOrLog(in Input) {
-	if err := s.submit(in); err != nil {
-		s.log.Error("acd input lost", "kind", in.Kind, "call", in.CallID, "agent", in.AgentID, "err", err)
+	err := s.submit(in)
+	if err == nil || s.cfg.ACD == nil || engineRefused(err) {
+		if err != nil {
+			s.log.Error("acd input refused", "kind", in.Kind, "call", in.CallID, "agent", in.AgentID, "err", err)
+		}
+		return
 	}
+	s.log.Warn("acd input not taken; retrying in the background", "kind", in.Kind, "call", in.CallID, "agent", in.AgentID, "err", err)
+	go s.resubmit(in)
+}
+
+// resubmitFor bounds how long an input is retried: past it the cluster has
+// been without quorum so long that its operators restart it.
+const resubmitFor = 10 * time.Minute
+
+func (s *Switchboard) resubmit(in Input) {
+	deadline := time.Now().Add(resubmitFor)
+	for wait := time.Second; time.Now().Before(deadline); wait = min(2*wait, 10*time.Second) {
+		time.Sleep(wait) // a retry pace, not synchronisation
+		err := s.submit(in)
+		if err == nil || engineRefused(err) {
+			s.log.Info("acd input taken after retrying", "kind", in.Kind, "call", in.CallID, "agent", in.AgentID)
+			return
+		}
+	}
+	s.log.Error("acd input lost after retrying", "kind", in.Kind, "call", in.CallID, "agent", in.AgentID)
+}
+
+// engineRefused tells an engine's own answer from a failure to reach it.
+func engineRefused(err error) bool {
+	return errors.Is(err, routing.ErrBadInput) || errors.Is(err, routing.ErrLoggedOut) || errors.Is(err, routing.ErrUnknownAgent)
 }
 
 // Applied carries out the actions the cluster's replica decided for one log

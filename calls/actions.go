@@ -14,7 +14,16 @@ func (s *Switchboard) enqueue(c *Call) {
 	c.mu.Lock()
 	rc := routing.Call{ID: c.ID, Queue: c.agency, Priority: c.priority, Attrs: callAttrs(c)}
 	c.mu.Unlock()
-	s.submitOrLog(Input{Kind: routing.InputArrive, Call: &rc, CallID: rc.ID})
+	if err := s.submit(Input{Kind: routing.InputArrive, Call: &rc, CallID: rc.ID}); err != nil {
+		// A cluster without quorum: queueing on stale state would break the
+		// center's order, so the caller hears busy (finish tells the ACD
+		// it left, in case the arrival landed after all).
+		s.log.Error("call not queued", "call", c.ID, "err", err)
+		c.mu.Lock()
+		c.outcome = routing.OutcomeRejected
+		c.mu.Unlock()
+		c.post(callEvent{kind: evEnd, prompt: routing.PromptBusy})
+	}
 }
 
 // callAttrs is what routing policy rules may look at. Callers hold c.mu.

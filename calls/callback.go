@@ -299,6 +299,13 @@ func (s *Switchboard) ResumeCallbacks(ctx context.Context) error {
 	}
 	for _, rec := range recs {
 		rec := rec
+		s.mu.Lock()
+		_, queued := s.eng.Call(rec.CallID)
+		s.mu.Unlock()
+		if queued {
+			// In a cluster another node already waits with this callback.
+			continue
+		}
 		cctx, cancel := context.WithCancel(context.Background())
 		c := &Call{ID: rec.CallID, Number: rec.Dialled, From: rec.Number, sb: s, leg: goneLeg{done: closedChan},
 			keys: newKeyBuffer(), events: make(chan callEvent, 16), ctx: cctx, cancel: cancel,
