@@ -35,7 +35,7 @@ type clusterNode struct {
 	acd     *cluster.ACD
 	quorum  *center.Quorum
 	cutoffs *center.CutOffs
-	mu      sync.Mutex                       // the switchboard's lock, which the replica applies under
+	mu      sync.Mutex                        // the switchboard's lock, which the replica applies under
 	sb      atomic.Pointer[calls.Switchboard] // nil until built: entries before it concern no call of ours
 }
 
