@@ -227,3 +227,9 @@ func (e *Edge) respond(tx sipmsg.ServerTransaction, req *sipmsg.Request, code in
 		e.log.Debug("sip respond", "code", code, "err", err)
 	}
 }
+
+// listenAddr is the UDP socket's address as sipgo's transport knows it.
+func (e *Edge) listenAddr() sipmsg.Addr {
+	a := e.udp.LocalAddr().(*net.UDPAddr)
+	return sipmsg.Addr{IP: a.IP, Port: a.Port}
+}
