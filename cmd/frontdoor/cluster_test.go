@@ -67,7 +67,7 @@ func TestClusterSurvivesLosingAnyNode(t *testing.T) {
 	offers, firstAt := offersTo(t, ctx, agent1001, agent1003)
 	t.Logf("FIGURE leader kill -9 -> next offer to an agent: %v", firstAt.Sub(killed).Round(time.Millisecond))
 	servedBoth(t, ctx, offers, w1, w2) // both waiting callers kept their place and are served
-	hearBoth(t, ctx, in3, k3, 2500) // node B's call went on through the kill
+	hearBoth(t, ctx, in3, k3, 2500)    // node B's call went on through the kill
 	waitCDROutcome(t, ctx, b, k1.id, "cut_off")
 	waitCDROutcome(t, ctx, c, k2.id, "cut_off")
 	leader := waitLeader(t, ctx, []*clusterNodeProc{b, c})
