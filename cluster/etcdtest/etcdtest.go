@@ -6,12 +6,14 @@ package etcdtest
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,12 +33,15 @@ const stopTimeout = 20 * time.Second
 // process before the member binds it; Start then tries fresh ports.
 const startAttempts = 3
 
-// Cluster is a running etcd cluster of fdetcd processes. Its methods are
-// for the test's goroutine (they may call t.Fatal).
+// Cluster is a running etcd cluster of fdetcd processes. Kill, Stop and
+// Restart may be called from any goroutine (one at a time: they hold mu), but
+// they fail the test with t.Fatalf, which only the test's goroutine may call
+// safely.
 type Cluster struct {
 	t       testing.TB
 	bin     string
 	members []*member
+	mu      sync.Mutex // serialises Kill, Stop, Restart and cleanup
 }
 
 // member is one fdetcd process; its addresses and data outlive the process
@@ -183,6 +188,13 @@ func (c *Cluster) Endpoints() []string {
 // Endpoint is member i's client URL.
 func (c *Cluster) Endpoint(i int) string { return c.member(i).clientURL }
 
+// Running reports whether member i's process is up (started, not killed or stopped).
+func (c *Cluster) Running(i int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.member(i).proc != nil
+}
+
 // Size is the number of members.
 func (c *Cluster) Size() int { return len(c.members) }
 
@@ -210,9 +222,32 @@ func ClientConfig(endpoints []string) clientv3.Config {
 	}
 }
 
+// Leader is the index of the running member that says it leads, polled until
+// one does within readyTimeout (an election may be under way).
+func (c *Cluster) Leader(t testing.TB) int {
+	t.Helper()
+	cli := c.Client(t)
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		for i, ep := range c.Endpoints() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			st, err := cli.Status(ctx, ep)
+			cancel()
+			if err == nil && st.Leader == st.Header.MemberId {
+				return i
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("etcdtest: no member leads after %s", readyTimeout)
+		}
+	}
+}
+
 // Kill sends SIGKILL to member i and waits for it to be gone.
 func (c *Cluster) Kill(i int) {
 	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	m := c.member(i)
 	if m.proc == nil {
 		c.t.Fatalf("etcdtest: kill %s: not running", m.name)
@@ -223,6 +258,8 @@ func (c *Cluster) Kill(i int) {
 // Stop sends SIGTERM to member i and waits for it to exit.
 func (c *Cluster) Stop(i int) {
 	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	m := c.member(i)
 	p := m.proc
 	if p == nil {
@@ -244,6 +281,8 @@ func (c *Cluster) Stop(i int) {
 // that make a quorum.
 func (c *Cluster) Restart(i ...int) {
 	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, idx := range i {
 		m := c.member(idx)
 		if m.proc != nil {
@@ -285,6 +324,8 @@ func (c *Cluster) killAll() {
 
 // cleanup kills every member; a failed test gets the end of each log.
 func (c *Cluster) cleanup() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.killAll()
 	if c.t.Failed() {
 		for _, m := range c.members {

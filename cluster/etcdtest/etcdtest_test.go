@@ -46,9 +46,14 @@ func TestQuorumLostAndRegained(t *testing.T) {
 	if err := put(t, c, "before"); err != nil {
 		t.Fatalf("write on a healthy cluster: %v", err)
 	}
-	c.Kill(0)
-	t.Logf("first write after a kill -9 of one of three: %s", putWithin(t, c, "one-down", 15*time.Second))
-	c.Kill(1)
+	a := c.Leader(t)
+	c.Kill(a)
+	t.Logf("first write after a kill -9 of the leader: %s", putWithin(t, c, "one-down", 15*time.Second))
+	b := (a + 1) % c.Size()
+	if !c.Running(b) || c.Running(a) {
+		t.Fatalf("running: m%d %v, m%d %v", a, c.Running(a), b, c.Running(b))
+	}
+	c.Kill(b)
 	began := time.Now()
 	err := put(t, c, "two-down")
 	if err == nil {
@@ -59,12 +64,12 @@ func TestQuorumLostAndRegained(t *testing.T) {
 	}
 	t.Logf("write without quorum: %v after %s", err, time.Since(began).Round(time.Millisecond))
 
-	c.Restart(1)
+	c.Restart(b)
 	if err := put(t, c, "regained"); err != nil {
 		t.Fatalf("write after restart: %v", err)
 	}
-	c.Restart(0)
-	// Member 0 was killed before "one-down": it catches up from the others.
+	c.Restart(a)
+	// Member a was killed before "one-down": it catches up from the others.
 	for _, key := range []string{"before", "one-down", "regained"} {
 		cli := c.Client(t)
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)

@@ -75,6 +75,9 @@ func parse(args []string) (*embed.Config, error) {
 	state := fs.String("initial-state", "new", "new (bootstrap) or existing (restart or join)")
 	token := fs.String("initial-cluster-token", "frontdoor", "keeps separate clusters from joining each other")
 	level := fs.String("log-level", "warn", "debug, info, warn or error")
+	// Records frontdoor rewrites (agents, calls, registrations) would grow
+	// etcd's history to its space quota, where etcd refuses every write.
+	retention := fs.Duration("compaction-retention", time.Hour, "keep this much key history (periodic compaction; 0: never compact)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -118,18 +121,17 @@ func parse(args []string) (*embed.Config, error) {
 	cfg.InitialClusterToken = *token
 	cfg.LogLevel = *level
 	cfg.LogOutputs = []string{"stderr"}
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+	if *retention < 0 {
+		return nil, fmt.Errorf("-compaction-retention %s: want 0 or more", *retention)
 	}
-	return cfg, nil
+	cfg.AutoCompactionMode = embed.CompactorModePeriodic
+	cfg.AutoCompactionRetention = retention.String()
+	return cfg, nil // embed.StartEtcd validates the rest
 }
 
 func parseURL(flagName, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("-%s: %w", flagName, err)
-	}
-	if u.Scheme != "http" || u.Host == "" || u.Port() == "" {
+	if err != nil || u.Scheme != "http" || u.Host == "" || u.Port() == "" {
 		return nil, fmt.Errorf("-%s %q: want http://HOST:PORT", flagName, raw)
 	}
 	return u, nil
