@@ -1,10 +1,15 @@
 package main
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/frontdoor-project/frontdoor/cluster/etcdtest"
+	"github.com/frontdoor-project/frontdoor/config"
 )
 
 // Three frontdoor nodes on 127.0.0.2-4 share one center through a real
@@ -22,6 +27,15 @@ func TestClusterSurvivesLosingAnyNode(t *testing.T) {
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	if l := waitLeader(t, ctx, nodes); l != a {
 		t.Fatalf("leader %s, want the first node started", l.name)
+	}
+	status := clusterStatus(t, bin, c)
+	for _, want := range []string{"etcd members (3):", "ACD leader: node-a", "nodes (3):", "node-b  sip " + b.sip} {
+		if !strings.Contains(status, want) {
+			t.Fatalf("cluster status lacks %q:\n%s", want, status)
+		}
+	}
+	if strings.Count(status, " healthy") != 3 {
+		t.Fatalf("cluster status: want 3 healthy members:\n%s", status)
 	}
 
 	// A call queued on node A is answered by agent 1001, registered on node C;
@@ -73,6 +87,9 @@ func TestClusterSurvivesLosingAnyNode(t *testing.T) {
 	leader := waitLeader(t, ctx, []*clusterNodeProc{b, c})
 	follower := map[*clusterNodeProc]*clusterNodeProc{b: c, c: b}[leader]
 	t.Logf("new leader %s after %v", leader.name, time.Since(killed).Round(time.Millisecond))
+	if status := clusterStatus(t, bin, b); !strings.Contains(status, "ACD leader: "+leader.name) || !strings.Contains(status, "nodes (2):") {
+		t.Fatalf("cluster status after the leader's death:\n%s", status)
+	}
 	for _, call := range []*clusterCaller{w1, w2, k3} {
 		call.out.Hangup(ctx)
 	}
@@ -138,6 +155,42 @@ func TestClusterSurvivesLosingAnyNode(t *testing.T) {
 	for _, call := range []*clusterCaller{k1, k2, k4} {
 		if list := cdrs[call.id]; len(list) != 1 || list[0].Outcome != "cut_off" {
 			t.Errorf("call %s of a killed node: CDRs %+v, want one cut_off", call.id, list)
+		}
+	}
+}
+
+// clusterStatus runs `frontdoor cluster status` with node's config.
+func clusterStatus(t *testing.T, bin string, node *clusterNodeProc) string {
+	t.Helper()
+	out, err := exec.Command(bin, "cluster", "status", "-config", node.cfg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("cluster status: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// The demo cluster's configs pass check-config, and name the nodes' SIP
+// addresses the demo script lists for whatever goes in front of them.
+func TestClusterDemoConfigs(t *testing.T) {
+	files, _ := filepath.Glob("../../config/cluster-demo/*.yaml")
+	if len(files) != 3 {
+		t.Fatalf("want 3 demo node configs, got %v", files)
+	}
+	script, err := os.ReadFile("../../scripts/cluster-demo.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		var out, errb strings.Builder
+		if code := runCheckConfig([]string{f}, &out, &errb); code != 0 || out.String() != "ok\n" {
+			t.Fatalf("check-config %s: %d %s", f, code, out.String())
+		}
+		cfg, err := config.Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(script), cfg.Cluster.Advertise.SIP) {
+			t.Errorf("%s: %s is not in the script's FRONTDOOR_NODES_SIP", f, cfg.Cluster.Advertise.SIP)
 		}
 	}
 }
