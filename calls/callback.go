@@ -252,6 +252,7 @@ func (c *Call) unreached(ctx context.Context, agentID string, agent AgentLeg) bo
 		// Record this attempt; the call goes on with the next one.
 		c.agent, c.endedAt = agentID, s.now()
 		attempt := cdrOf(c)
+		attempt.Retried = true
 		c.agent, c.outcome, c.endedAt = "", "", time.Time{}
 		if err := c.to(StateQueued); err != nil {
 			s.log.Warn("call state", "err", err)

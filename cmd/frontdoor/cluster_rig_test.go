@@ -353,3 +353,30 @@ func dialUntilQueued(t *testing.T, ctx context.Context, user string, node *clust
 		}
 	}
 }
+
+// waitEvent reads the event stream until an event of type typ whose data holds every one of want.
+func waitEvent(t *testing.T, ctx context.Context, events <-chan [2]string, typ string, want ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("event stream ended before a %s event with %v", typ, want)
+			}
+			if ev[0] != typ {
+				continue
+			}
+			all := true
+			for _, w := range want {
+				all = all && strings.Contains(ev[1], w)
+			}
+			if all {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatalf("no %s event with %v on the stream", typ, want)
+		}
+	}
+}

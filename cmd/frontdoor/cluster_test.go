@@ -56,13 +56,23 @@ func TestClusterSurvivesLosingAnyNode(t *testing.T) {
 	if queues[0].Agency != "tax" || queues[0].Waiting != 2 {
 		t.Fatalf("node C's view of the queues: %+v, want 2 waiting for tax", queues)
 	}
+	events := sseEvents(t, ctx, b.http, "test-admin-token") // node B holds neither x nor 1001
 	apiPut(t, b.http, "/api/v1/agents/1001/state", `{"state":"ready"}`)
 	answered(t, ctx, agent1001, x)
+	waitEvent(t, ctx, events, "call", x.id, `"node":"node-a"`)
+	waitEvent(t, ctx, events, "agent", `"id":"1001"`, `"state":"busy"`)
 	x.out.Hangup(ctx)
 	answered(t, ctx, agent1001, y)
 	y.out.Hangup(ctx)
 	waitCDROutcome(t, ctx, c, x.id, "answered")
 	waitCDROutcome(t, ctx, a, y.id, "answered")
+	// The center's queue series come from the leader alone (sums over nodes count them once).
+	if m := scrapeURL(b.http); strings.Contains(m, "frontdoor_queue_waiting{") || !strings.Contains(m, `frontdoor_cluster_leader{node="node-b"} 0`) {
+		t.Fatalf("follower B's /metrics: want no queue series and leader 0")
+	}
+	if m := scrapeURL(a.http); !strings.Contains(m, `frontdoor_queue_waiting{agency="tax"} 0`) || !strings.Contains(m, `frontdoor_cluster_leader{node="node-a"} 1`) {
+		t.Fatalf("leader A's /metrics: want the queue series and leader 1")
+	}
 
 	// Under load, kill -9 the leader (A): its two calls end and are cut off;
 	// the callers waiting on B and C are served by the agents it freed.
