@@ -21,15 +21,15 @@ var seedFlag = flag.Uint64("seed", 0, "run TestPropertyClusterMatchesEngine for 
 func propertyRouting() routing.Config {
 	return routing.Config{
 		Queues: []routing.QueueConfig{
-			{ID: "tax", RingTimeout: 8 * time.Second, Wrapup: 3 * time.Second, MaxWait: 90 * time.Second, AnnounceEvery: 20 * time.Second,
+			{ID: "tax", Strategy: routing.StrategyRandom, RingTimeout: 8 * time.Second, Wrapup: 3 * time.Second, MaxWait: 90 * time.Second, AnnounceEvery: 20 * time.Second,
 				Widen: []routing.WidenStep{{After: 15 * time.Second, MinLevel: 1}}, MinLevel: 4, OverflowTo: "civil", OverflowAfter: 60 * time.Second},
 			{ID: "civil", Strategy: routing.StrategyRingAll, RingTimeout: 5 * time.Second, RonaMisses: 2, MaxWaiting: 3},
 			{ID: "random", Strategy: routing.StrategyRandom, RingTimeout: 6 * time.Second},
 		},
 		Agents: []routing.AgentConfig{
-			{ID: "a1", Skills: map[string]int{"tax": 6, "random": 2}},
-			{ID: "a2", Skills: map[string]int{"tax": 2, "civil": 4}},
-			{ID: "a3", Skills: map[string]int{"civil": 5, "random": 5}},
+			{ID: "a1", Skills: map[string]int{"tax": 6, "random": 3}}, // random: equal levels, so the rng picks
+			{ID: "a2", Skills: map[string]int{"tax": 2, "civil": 4, "random": 3}},
+			{ID: "a3", Skills: map[string]int{"civil": 5, "random": 3}},
 			{ID: "a4", Skills: map[string]int{"random": 3, "tax": 5}},
 		},
 	}
@@ -137,6 +137,21 @@ func runClusterProperty(t *testing.T, etcd *testEtcd, seed uint64, steps int) {
 	}
 	sc := &script{rng: rng}
 	now, changes := start, 0
+	// Start with every agent ready and a call for the random queue: the
+	// engines' rngs pick the agent, so a replica seeded apart shows at once.
+	var prelude []routing.Input
+	for _, id := range agentIDs {
+		prelude = append(prelude, routing.Input{Kind: routing.InputLogin, AgentID: id, At: now},
+			routing.Input{Kind: routing.InputSetReady, AgentID: id, At: now})
+	}
+	sc.calls++
+	prelude = append(prelude, routing.Input{Kind: routing.InputArrive, At: now, Call: &routing.Call{ID: "c1", Queue: "random"}})
+	for i, in := range prelude {
+		if err := refApply(in); err != nil {
+			t.Fatal(err)
+		}
+		nodes[i%len(nodes)].must(in)
+	}
 	for step := range steps {
 		switch op := rng.IntN(100); {
 		case op < 18: // time passes: the reference fires each deadline, the cluster's leader must too
