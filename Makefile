@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build run test bench fuzz prompts clean
+.PHONY: all build run test bench fuzz prompts clean cluster-demo
 
 all: build
 
@@ -28,6 +28,11 @@ run: build
 		-issuer-cert data/mdoc/ds.pem -claims '{"given_name":"Minji","family_name":"Kim","birthdate":"1958-03-02"}' \
 		-out data/demo-mdl-wallet.json >/dev/null
 	./bin/frontdoor serve -config config/demo.yaml -data ./data
+
+# Three etcd members and three frontdoor nodes on 127.0.0.2-4 sharing one
+# center (config/cluster-demo/); prints the addresses and the cluster status.
+cluster-demo:
+	./scripts/cluster-demo.sh
 
 # Every test: unit, integration, real SIP peers (sipp, baresip), interop, fuzz smoke.
 test:

@@ -14,9 +14,16 @@ func (s *Switchboard) enqueue(c *Call) {
 	c.mu.Lock()
 	rc := routing.Call{ID: c.ID, Queue: c.agency, Priority: c.priority, Attrs: callAttrs(c)}
 	c.mu.Unlock()
-	s.mu.Lock()
-	s.apply(s.eng.Arrive(rc))
-	s.mu.Unlock()
+	if err := s.submit(Input{Kind: routing.InputArrive, Call: &rc, CallID: rc.ID}); err != nil {
+		// A cluster without quorum: queueing on stale state would break the
+		// center's order, so the caller hears busy (finish tells the ACD
+		// it left, in case the arrival landed after all).
+		s.log.Error("call not queued", "call", c.ID, "err", err)
+		c.mu.Lock()
+		c.outcome = routing.OutcomeRejected
+		c.mu.Unlock()
+		c.post(callEvent{kind: evEnd, prompt: routing.PromptBusy})
+	}
 }
 
 // callAttrs is what routing policy rules may look at. Callers hold c.mu.
@@ -39,16 +46,12 @@ func callAttrs(c *Call) map[string]string {
 
 // callerLeft tells the ACD the caller hung up.
 func (s *Switchboard) callerLeft(c *Call) {
-	s.mu.Lock()
-	s.apply(s.eng.CallerHangup(c.ID))
-	s.mu.Unlock()
+	s.submitOrLog(Input{Kind: routing.InputCallerHangup, CallID: c.ID})
 }
 
 // agentLeft tells the ACD the agent hung up a connected call.
 func (s *Switchboard) agentLeft(c *Call) {
-	s.mu.Lock()
-	s.apply(s.eng.AgentHangup(c.ID))
-	s.mu.Unlock()
+	s.submitOrLog(Input{Kind: routing.InputAgentHangup, CallID: c.ID})
 }
 
 func offerKey(callID, agentID string) string { return callID + "/" + agentID }
@@ -155,23 +158,31 @@ func (s *Switchboard) ring(ctx context.Context, c *Call, agentID, key string, o 
 	s.mu.Lock()
 	_, live := s.offers[key]
 	delete(s.offers, key)
+	s.mu.Unlock()
 	if err != nil {
 		if live {
 			s.log.Info("agent did not take the call", "call", c.ID, "agent", agentID, "err", err)
-			s.apply(s.eng.Declined(c.ID, agentID))
+			s.submitOrLog(Input{Kind: routing.InputDeclined, CallID: c.ID, AgentID: agentID})
 		}
-		s.mu.Unlock()
 		return
 	}
 	if !live {
 		// Withdrawn (ring timeout, caller gone, another agent won) just as it was answered.
-		s.mu.Unlock()
 		hangupAgent(leg)
 		return
 	}
-	acts := s.eng.Answered(c.ID, agentID)
-	s.apply(acts)
+	s.submitOrLog(Input{Kind: routing.InputAnswered, CallID: c.ID, AgentID: agentID})
+	// The offer may have been withdrawn between the answer and the engine
+	// taking it (a ring timeout ordered first): the engine then gave the
+	// agent back and this leg is stale.
+	s.mu.Lock()
+	cs, found := s.eng.Call(c.ID)
 	s.mu.Unlock()
+	if !found || cs.State != "connected" || len(cs.Agents) != 1 || cs.Agents[0] != agentID {
+		s.log.Info("answer came after the offer was withdrawn", "call", c.ID, "agent", agentID)
+		hangupAgent(leg)
+		return
+	}
 	if s.cfg.Metrics != nil {
 		c.mu.Lock()
 		agency, waited := c.agency, s.now().Sub(c.queuedAt)

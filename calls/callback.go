@@ -8,6 +8,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/frontdoor-project/frontdoor/media"
+	"github.com/frontdoor-project/frontdoor/routing"
 	"github.com/frontdoor-project/frontdoor/store"
 )
 
@@ -242,9 +243,7 @@ func (c *Call) unreached(ctx context.Context, agentID string, agent AgentLeg) bo
 	cb := &s.cfg.Callback
 	s.say(ctx, agent.Media(), "callback-unreached")
 	hangupAgent(agent)
-	s.mu.Lock()
-	s.apply(s.eng.Unreached(c.ID))
-	s.mu.Unlock()
+	s.submitOrLog(Input{Kind: routing.InputUnreached, CallID: c.ID})
 	c.mu.Lock()
 	c.callback.Attempts++
 	rec := *c.callback
@@ -253,6 +252,7 @@ func (c *Call) unreached(ctx context.Context, agentID string, agent AgentLeg) bo
 		// Record this attempt; the call goes on with the next one.
 		c.agent, c.endedAt = agentID, s.now()
 		attempt := cdrOf(c)
+		attempt.Retried = true
 		c.agent, c.outcome, c.endedAt = "", "", time.Time{}
 		if err := c.to(StateQueued); err != nil {
 			s.log.Warn("call state", "err", err)
@@ -300,6 +300,13 @@ func (s *Switchboard) ResumeCallbacks(ctx context.Context) error {
 	}
 	for _, rec := range recs {
 		rec := rec
+		s.mu.Lock()
+		_, queued := s.eng.Call(rec.CallID)
+		s.mu.Unlock()
+		if queued {
+			// In a cluster another node already waits with this callback.
+			continue
+		}
 		cctx, cancel := context.WithCancel(context.Background())
 		c := &Call{ID: rec.CallID, Number: rec.Dialled, From: rec.Number, sb: s, leg: goneLeg{done: closedChan},
 			keys: newKeyBuffer(), events: make(chan callEvent, 16), ctx: cctx, cancel: cancel,

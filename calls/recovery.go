@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -79,12 +80,15 @@ func (s *Switchboard) recoverFromStore() {
 	}
 	now := s.now()
 	for _, a := range active {
+		if a.Node != s.cfg.Node {
+			continue // another node's call: the cluster's leader answers for it
+		}
 		// A CDR already written means the node died between writing it and
 		// forgetting the call: the call did finish.
 		if !written[a.CallID] {
 			cdr := store.CDR{CallID: a.CallID, StartedAt: a.StartedAt, EndedAt: now, Number: a.Number,
 				Agency: a.Agency, Outcome: OutcomeCutOff}
-			if err := s.cfg.Store.PutCDR(ctx, cdr); err != nil {
+			if err := s.cfg.Store.PutCDR(ctx, cdr); err != nil && !errors.Is(err, store.ErrCDRExists) {
 				s.log.Error("recovery: CDR of a cut-off call", "call", a.CallID, "err", err)
 				continue
 			}
@@ -99,7 +103,7 @@ func (s *Switchboard) recoverFromStore() {
 // recordActive leaves a trace of a call in the store before it is answered, so
 // a crash cannot make it vanish. Durable when it returns.
 func (s *Switchboard) recordActive(c *Call) {
-	a := store.ActiveCall{CallID: c.ID, Number: c.Number, From: c.From, Agency: c.agency, StartedAt: c.startedAt}
+	a := store.ActiveCall{CallID: c.ID, Number: c.Number, From: c.From, Agency: c.agency, StartedAt: c.startedAt, Node: s.cfg.Node}
 	if err := s.cfg.Store.PutActiveCall(context.Background(), a); err != nil {
 		s.log.Error("store call in progress", "call", c.ID, "err", err)
 	}
@@ -115,7 +119,7 @@ func (s *Switchboard) forgetActive(callID string) {
 // resumeAgent puts an agent who logs in again after a restart back in the state
 // it had: ready if it was taking calls (ready, ringing, busy, wrap-up: the
 // calls themselves were cut off), not_ready with its reason if it was paused.
-// Callers hold s.mu.
+// Callers must not hold s.mu.
 func (s *Switchboard) resumeAgent(agentID string) {
 	rec, ok := s.resume.take(agentID)
 	if !ok {
@@ -123,14 +127,10 @@ func (s *Switchboard) resumeAgent(agentID string) {
 	}
 	switch agents.State(rec.State) {
 	case agents.Ready, agents.Ringing, agents.Busy, agents.WrapUp:
-		if acts, err := s.eng.SetReady(agentID); err == nil {
-			s.apply(acts)
-		}
+		s.agentState(agentID, agents.Ready, "")
 	case agents.NotReady:
 		if rec.Reason != "" {
-			if acts, err := s.eng.SetNotReady(agentID, rec.Reason); err == nil {
-				s.apply(acts)
-			}
+			s.agentState(agentID, agents.NotReady, rec.Reason)
 		}
 	}
 }

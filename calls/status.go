@@ -53,6 +53,7 @@ type CallStatus struct {
 	QueuedAt  *time.Time        `json:"queued_at,omitempty"`
 	Verified  bool              `json:"verified"`
 	Identity  map[string]string `json:"identity,omitempty"`
+	Node      string            `json:"node,omitempty"` // in a cluster: the node holding the caller's leg
 }
 
 // Event is one live update for /api/v1/events (server-sent events).

@@ -56,6 +56,17 @@ type Config struct {
 	QueueLog          io.Writer // Asterisk queue_log lines; nil = none
 	Directory         Directory
 	Logger            *slog.Logger
+	// ACD, when set, takes the engine's inputs instead of Engine directly: a
+	// cluster's log (acd.go). Engine is then its replica, which it updates
+	// under Locker; the switchboard fires no timers (the cluster's leader does).
+	ACD  ACD
+	Node string // this node's id in a cluster: whose inputs are whose
+	// Locker, when set, is the switchboard's lock: a cluster's replica
+	// applies entries under it and must have it before the switchboard exists.
+	Locker *sync.Mutex
+	// Available, when set, is asked before each new call: an error (a
+	// cluster without etcd quorum) refuses it, as overload does.
+	Available func() error
 }
 
 // Directory tells names and roles of configured agents.
@@ -78,10 +89,11 @@ type Switchboard struct {
 	numbers    map[string]string // legacy number -> agency id
 	booked     bookings          // callbacks booked per number (callback_policy.go)
 
-	mu     sync.Mutex
+	mu     *sync.Mutex // Config.Locker, or its own
 	eng    *routing.Engine
 	calls  map[string]*Call
 	offers map[string]context.CancelFunc // callID/agentID -> cancels the ringing
+	home   map[string]bool               // agents whose phone or softphone is on this node
 	wake   chan struct{}
 	closed bool
 
@@ -124,9 +136,12 @@ func New(cfg Config) (*Switchboard, error) {
 	if cfg.IdentityMode == "" {
 		cfg.IdentityMode = "off"
 	}
+	if cfg.Locker == nil {
+		cfg.Locker = &sync.Mutex{}
+	}
 	s := &Switchboard{
-		cfg: cfg, log: cfg.Logger, identity: cfg.Identity, audio: cfg.Audio, eng: cfg.Engine,
-		calls: map[string]*Call{}, offers: map[string]context.CancelFunc{}, wake: make(chan struct{}, 1),
+		mu: cfg.Locker, cfg: cfg, log: cfg.Logger, identity: cfg.Identity, audio: cfg.Audio, eng: cfg.Engine,
+		calls: map[string]*Call{}, offers: map[string]context.CancelFunc{}, home: map[string]bool{}, wake: make(chan struct{}, 1),
 		agencies: map[string]Agency{}, numbers: map[string]string{}, events: newHub(), started: cfg.Now(),
 		agents: newAgentSaver(cfg.Store, cfg.Logger),
 	}
@@ -155,6 +170,10 @@ func (s *Switchboard) Run(ctx context.Context) {
 	saved := make(chan struct{})
 	go func() { s.agents.run(ctx); close(saved) }()
 	defer func() { <-saved }()
+	if s.cfg.ACD != nil {
+		<-ctx.Done() // the cluster's leader advances the shared engine's timers
+		return
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -218,6 +237,11 @@ func (s *Switchboard) Admit() error {
 	}
 	if s.cfg.MaxCalls > 0 && len(s.calls) >= s.cfg.MaxCalls {
 		return ErrOverloaded
+	}
+	if s.cfg.Available != nil {
+		if err := s.cfg.Available(); err != nil {
+			return fmt.Errorf("%w: %v", ErrOverloaded, err)
+		}
 	}
 	return nil
 }

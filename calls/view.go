@@ -15,16 +15,18 @@ import (
 // silently take ready agents out of service, nor put paused ones in).
 func (s *Switchboard) AgentOnline(agentID string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.apply(s.eng.Login(agentID))
+	s.home[agentID] = true // its state changes are this node's to persist
+	s.mu.Unlock()
+	s.submitOrLog(Input{Kind: routing.InputLogin, AgentID: agentID})
 	s.resumeAgent(agentID) // back as before a restart (recovery.go)
 }
 
 // AgentOffline logs an agent out: registration expired or removed, softphone gone.
 func (s *Switchboard) AgentOffline(agentID string) {
+	s.submitOrLog(Input{Kind: routing.InputLogout, AgentID: agentID})
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.apply(s.eng.Logout(agentID))
+	delete(s.home, agentID)
+	s.mu.Unlock()
 }
 
 // SetAgentState implements View: ready, not_ready (reason) or logged_out.
@@ -38,28 +40,11 @@ func (s *Switchboard) SetAgentState(ctx context.Context, agentID, state, reason 
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadState, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch st {
-	case agents.Ready:
-		acts, err := s.eng.SetReady(agentID)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrBadState, err)
-		}
-		s.apply(acts)
-	case agents.NotReady:
-		if reason == "" {
-			reason = "break"
-		}
-		acts, err := s.eng.SetNotReady(agentID, reason)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrBadState, err)
-		}
-		s.apply(acts)
-	case agents.LoggedOut:
-		s.apply(s.eng.Logout(agentID))
-	default:
-		return fmt.Errorf("%w: %q can only be ready, not_ready or logged_out", ErrBadState, state)
+	if st == agents.NotReady && reason == "" {
+		reason = "break"
+	}
+	if err := s.agentState(agentID, st, reason); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadState, err)
 	}
 	return nil
 }
@@ -138,7 +123,12 @@ func (s *Switchboard) Calls() []CallStatus {
 	s.mu.Unlock()
 	out := make([]CallStatus, 0, len(list))
 	for _, c := range list {
-		out = append(out, c.Status())
+		st := c.Status()
+		st.Node = s.cfg.Node
+		out = append(out, st)
+	}
+	if s.cfg.ACD != nil {
+		out = append(out, s.remoteCalls()...)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
 	return out

@@ -31,6 +31,9 @@ type Config struct {
 	Recording Recording `yaml:"recording"`
 	Agencies  []Agency  `yaml:"agencies"`
 	Agents    []Agent   `yaml:"agents"`
+	// Cluster, when present, makes this node one of several sharing one
+	// center through etcd (cluster.go); nil: one node, the embedded store.
+	Cluster *Cluster `yaml:"cluster"`
 
 	// Path is the file the config came from; relative paths in it (jwks_file,
 	// prompts_dir) resolve against its directory, see Resolve.

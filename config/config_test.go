@@ -163,7 +163,7 @@ func TestLoadReportsUnderGivenPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(p)
-	want := p + `:7: unknown key "bogus" (known: agencies, agents, api, callback, identity, ivr, listen, media, number, recording, security, sip, tls)`
+	want := p + `:7: unknown key "bogus" (known: agencies, agents, api, callback, cluster, identity, ivr, listen, media, number, recording, security, sip, tls)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}

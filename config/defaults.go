@@ -71,6 +71,7 @@ func (c *Config) applyDefaults() {
 		setString(&a.Role, DefaultRole)
 		setString(&a.Name, a.ID)
 	}
+	c.applyClusterDefaults()
 }
 
 func setString(p *string, def string) {

@@ -18,7 +18,7 @@ func TestRefusals(t *testing.T) {
 			name: "unknown keys, every one with its line",
 			yaml: minimal + "listen:\n  sip: 127.0.0.1:5060\n  htp: 127.0.0.1:80\nqueues: []\n",
 			want: `f.yaml:9: listen: unknown key "htp" (known: http, sip)
-f.yaml:10: unknown key "queues" (known: agencies, agents, api, callback, identity, ivr, listen, media, number, recording, security, sip, tls)`,
+f.yaml:10: unknown key "queues" (known: agencies, agents, api, callback, cluster, identity, ivr, listen, media, number, recording, security, sip, tls)`,
 		},
 		{
 			name: "callback destination policy",

@@ -56,6 +56,7 @@ func (c *Config) validate(v *validator) {
 	c.Recording.validate(v)
 	ids := c.validateAgencies(v, numbers)
 	c.validateAgents(v, ids, numbers)
+	c.validateCluster(v)
 }
 
 func (c *Config) validateListen(v *validator) {

@@ -11,6 +11,8 @@ var (
 		"Agents by state across the center, each agent counted once.", []string{"state"}, nil)
 	activeCallsDesc = prometheus.NewDesc("frontdoor_active_calls",
 		"Calls in progress (IVR, queued, ringing or connected).", nil, nil)
+	clusterLeaderDesc = prometheus.NewDesc("frontdoor_cluster_leader",
+		"1 on the cluster's ACD leader (which exports the center-wide series), 0 on the other nodes.", []string{"node"}, nil)
 	rtpPacketsDesc = prometheus.NewDesc("frontdoor_rtp_packets_total",
 		"RTP packets received (in) and sent (out) by the media legs.", []string{"direction"}, nil)
 )
@@ -101,6 +103,7 @@ func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- agentsDesc
 	ch <- centerAgentsDesc
 	ch <- activeCallsDesc
+	ch <- clusterLeaderDesc
 }
 
 func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
@@ -110,6 +113,13 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	var snap Snapshot
 	if source != nil {
 		snap = source()
+	}
+	ch <- prometheus.MustNewConstMetric(activeCallsDesc, prometheus.GaugeValue, float64(snap.ActiveCalls))
+	if cl := snap.Cluster; cl != nil {
+		ch <- prometheus.MustNewConstMetric(clusterLeaderDesc, prometheus.GaugeValue, float64(boolInt(cl.Leader)), cl.Node)
+		if !cl.Leader {
+			return
+		}
 	}
 	byAgency := make(map[string]QueueGauge, len(snap.Queues))
 	for _, q := range snap.Queues {
@@ -127,7 +137,6 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, s := range AgentStates {
 		ch <- prometheus.MustNewConstMetric(centerAgentsDesc, prometheus.GaugeValue, float64(snap.Agents[s]), s)
 	}
-	ch <- prometheus.MustNewConstMetric(activeCallsDesc, prometheus.GaugeValue, float64(snap.ActiveCalls))
 }
 
 // rtpCollector turns media's own atomic packet counts into counters.

@@ -62,6 +62,16 @@ type Snapshot struct {
 	ActiveCalls int
 	// Agents counts each agent once by state, however many agencies it serves.
 	Agents map[string]int
+	// Cluster is set on a node of a cluster: only the ACD leader exports the
+	// center-wide series (queues, agents), so Prometheus sums over the nodes
+	// do not count them once per node; every node exports its own legs.
+	Cluster *ClusterRole
+}
+
+// ClusterRole is this node's place in a cluster (frontdoor_cluster_leader).
+type ClusterRole struct {
+	Node   string
+	Leader bool
 }
 
 // Metrics owns frontdoor's registry and every contract series.

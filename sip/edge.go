@@ -63,9 +63,14 @@ type Config struct {
 	HoldTimeout      time.Duration // a leg on hold this long is ended (0: never)
 	RTPStats         *media.Stats
 	Store            store.Store
-	Metrics          Counter
-	Logger           *slog.Logger
-	UserAgent        string
+	// SharedRegistrations: the store is a cluster's, shared by every node. An
+	// agent registered on another node is rung at its stored contact (this
+	// node then relays the media), and a start restores no registrations:
+	// they are the nodes' they were made on.
+	SharedRegistrations bool
+	Metrics             Counter
+	Logger              *slog.Logger
+	UserAgent           string
 	// Limits are the per-source defences (limits.go); the zero value disables them.
 	Limits Limits
 }
@@ -222,4 +227,10 @@ func (e *Edge) respond(tx sipmsg.ServerTransaction, req *sipmsg.Request, code in
 	if err := tx.Respond(res); err != nil {
 		e.log.Debug("sip respond", "code", code, "err", err)
 	}
+}
+
+// listenAddr is the UDP socket's address as sipgo's transport knows it.
+func (e *Edge) listenAddr() sipmsg.Addr {
+	a := e.udp.LocalAddr().(*net.UDPAddr)
+	return sipmsg.Addr{IP: a.IP, Port: a.Port}
 }

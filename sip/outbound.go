@@ -30,6 +30,12 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 		// Over the phone's own connection: a phone behind NAT or TLS listens on none.
 		req.SetTransport(strings.ToUpper(b.transport))
 		req.SetDestination(b.source)
+	} else {
+		// From the listening socket, whose address the Via and Contact give: a
+		// phone that registered on another node of a cluster has sent this node
+		// nothing, so there is no connection to it to reuse, and a fresh
+		// socket's answers would go astray.
+		req.Laddr = e.listenAddr()
 	}
 	e.addFromTo(req, agentDisplay(o), agentID)
 	verified := "unverified"

@@ -39,12 +39,43 @@ func newRegistrar(e *Edge) *registrar { return &registrar{e: e, by: map[string]b
 
 func (r *registrar) lookup(agentID string) (binding, bool) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	b, ok := r.by[agentID]
+	r.mu.Unlock()
+	if !ok && r.e.cfg.SharedRegistrations {
+		b, ok = r.shared(agentID)
+	}
 	if !ok || time.Now().After(b.expires) {
 		return binding{}, false
 	}
 	return b, true
+}
+
+// sharedLookupTimeout bounds reading another node's registration.
+const sharedLookupTimeout = 2 * time.Second
+
+// shared finds an agent registered on another node of a cluster. A phone
+// registered over TCP or TLS is reached on a new connection to its contact:
+// its own connection ends at the other node.
+func (r *registrar) shared(agentID string) (binding, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), sharedLookupTimeout)
+	defer cancel()
+	regs, err := r.e.cfg.Store.Registrations(ctx)
+	if err != nil {
+		r.e.log.Warn("shared registrations unreadable", "agent", agentID, "err", err)
+		return binding{}, false
+	}
+	for _, reg := range regs {
+		if reg.AgentID != agentID {
+			continue
+		}
+		var uri sipmsg.Uri
+		if err := sipmsg.ParseUri(reg.Contact, &uri); err != nil {
+			r.e.log.Warn("stored registration unreadable", "agent", reg.AgentID, "err", err)
+			return binding{}, false
+		}
+		return binding{agentID: reg.AgentID, contact: uri, transport: "udp", expires: reg.Expires}, true
+	}
+	return binding{}, false
 }
 
 func (r *registrar) onRegister(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
@@ -236,7 +267,7 @@ func (r *registrar) expireLoop(ctx context.Context) {
 
 // restore brings back unexpired registrations after a restart.
 func (r *registrar) restore(ctx context.Context) error {
-	if r.e.cfg.Store == nil {
+	if r.e.cfg.Store == nil || r.e.cfg.SharedRegistrations {
 		return nil
 	}
 	regs, err := r.e.cfg.Store.Registrations(ctx)

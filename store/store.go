@@ -63,6 +63,9 @@ type CDR struct {
 	// Recording names the leg's recording (agency/file.wav under the recordings
 	// directory; download: GET /api/v1/recordings/{agency}/{file}).
 	Recording string `json:"recording,omitempty"`
+	// Retried marks an unanswered callback attempt the call goes on from
+	// (not stored: it only tells the store this is not the final CDR).
+	Retried bool `json:"-"`
 }
 
 // Check says what makes a CDR unstorable.
@@ -77,8 +80,9 @@ func (c CDR) Check() error {
 }
 
 // Final reports whether c is a call's last CDR, not a leg that ended in a
-// blind transfer (a call has at most one final CDR).
-func (c CDR) Final() bool { return c.TransferredTo == "" }
+// blind transfer nor a callback attempt that is tried again (a call has at
+// most one final CDR).
+func (c CDR) Final() bool { return c.TransferredTo == "" && !c.Retried }
 
 // AgentRecord is an agent's last known state (restored on restart).
 type AgentRecord struct {

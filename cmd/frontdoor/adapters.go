@@ -216,6 +216,9 @@ func (n *Node) metricsSnapshot() metrics.Snapshot {
 	for _, a := range n.sb.Agents() {
 		snap.Agents[a.State]++
 	}
+	if n.cluster != nil {
+		snap.Cluster = n.cluster.role()
+	}
 	return snap
 }
 

@@ -24,6 +24,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return runServe(args[1:], stdout, stderr)
+	case "cluster":
+		return runCluster(args[1:], stdout, stderr)
 	case "check-config":
 		return runCheckConfig(args[1:], stdout, stderr)
 	case "simulate":
@@ -52,6 +54,7 @@ commands:
                                        replay synthetic traffic through the ACD on a virtual clock
   hash-password -id ID [-realm R]      read a password on stdin, print its ha1: form for the config
   hash-password -bcrypt                read a password on stdin, print a bcrypt hash (web login only)
+  cluster status [-config FILE]        etcd members and health, the ACD leader, each node and its calls
   version                              version and build info
 `)
 }

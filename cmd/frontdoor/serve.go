@@ -82,7 +82,8 @@ func loadConfig(path string) (*config.Config, error) {
 type Node struct {
 	cfg     *config.Config
 	log     *slog.Logger
-	store   *store.Bolt
+	store   store.Store
+	cluster *clusterNode // nil: one node (no cluster: section)
 	qlog    *os.File
 	sb      *calls.Switchboard
 	edge    *sip.Edge
@@ -100,17 +101,28 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	st, err := store.Open(dataDir)
+	rcfg, err := routingConfig(cfg)
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: log, store: st}
+	n := &Node{cfg: cfg, log: log}
 	ok := false
 	defer func() {
 		if !ok {
 			n.Close()
 		}
 	}()
+	var st store.Store
+	if cfg.Cluster != nil {
+		// The center's store and ACD are in etcd; the data dir keeps this
+		// node's own files (queue_log, recordings, identity keys).
+		if n.cluster, st, err = openCluster(ctx, cfg, rcfg, log); err != nil {
+			return nil, err
+		}
+	} else if st, err = store.Open(dataDir); err != nil {
+		return nil, err
+	}
+	n.store = st
 	if n.qlog, err = os.OpenFile(filepath.Join(dataDir, "queue_log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640); err != nil {
 		return nil, fmt.Errorf("queue_log: %w", err)
 	}
@@ -123,13 +135,11 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	n.metrics.SMSSeries(sms.Channels, sms.Results)
 	dir := directoryOf(cfg)
 
-	rcfg, err := routingConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	eng, err := routing.NewEngine(rcfg, wallClock{}, time.Now().UnixNano())
-	if err != nil {
-		return nil, fmt.Errorf("routing: %w", err)
+	var eng *routing.Engine
+	if n.cluster == nil {
+		if eng, err = routing.NewEngine(rcfg, wallClock{}, time.Now().UnixNano()); err != nil {
+			return nil, fmt.Errorf("routing: %w", err)
+		}
 	}
 	audio, err := newAudio(cfg, log)
 	if err != nil {
@@ -160,6 +170,9 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		MenuTimeout:  time.Duration(cfg.IVR.MenuTimeoutSeconds) * time.Second,
 		MenuRetries:  cfg.IVR.MenuRetries, MaxCalls: cfg.SIP.MaxCalls,
 	}
+	if n.cluster != nil {
+		n.cluster.wire(&scfg)
+	}
 	var idb *identityBridge
 	citizens := &citizenRef{}
 	if cfg.Callback.Trunk != "" {
@@ -187,6 +200,9 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	if n.sb, err = calls.New(scfg); err != nil {
 		return nil, err
 	}
+	if n.cluster != nil {
+		n.cluster.sb.Store(n.sb)
+	}
 	n.metrics.SetSource(n.metricsSnapshot)
 
 	numbers := map[string]string{}
@@ -200,7 +216,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		Realm: cfg.SIP.Realm, DigestAlgorithms: cfg.SIP.DigestAlgorithms, Credentials: dir, Switchboard: n.sb, Presence: n.sb, Transfers: n.sb, Ports: ports,
 		RTPTimeout: time.Duration(cfg.Media.RTPTimeoutSeconds) * time.Second, RTPStats: rtpStats,
 		HoldTimeout: time.Duration(cfg.Media.HoldTimeoutSeconds) * time.Second,
-		Store:       st, Metrics: n.metrics, Logger: log, Limits: securityLimits(cfg),
+		Store:       st, SharedRegistrations: n.cluster != nil, Metrics: n.metrics, Logger: log, Limits: securityLimits(cfg),
 		Trunk: sip.Trunk{Addr: cfg.Callback.Trunk, Transport: cfg.Callback.Transport,
 			Username: cfg.Callback.Username, Password: cfg.Callback.Password},
 		Texts: textTrunk(cfg.Identity.SMS.Trunk),
@@ -233,6 +249,9 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 			if n.sb.Draining() {
 				return errors.New("draining: finishing calls in progress, refusing new ones")
 			}
+			if n.cluster != nil {
+				return n.cluster.quorum.Err()
+			}
 			return nil
 		},
 	})
@@ -264,6 +283,9 @@ func (n *Node) Run(ctx context.Context) error {
 	// The switchboard's last agent-state writes must land before the store closes.
 	defer func() { cancel(); <-sbDone }()
 	go func() { n.sb.Run(runCtx); close(sbDone) }()
+	if n.cluster != nil {
+		n.cluster.run(runCtx)
+	}
 	if days := n.cfg.Recording.RetentionDays; days > 0 {
 		sw := &record.Sweeper{Dir: n.recordings, MaxAge: time.Duration(days) * 24 * time.Hour, Logger: n.log}
 		go sw.Run(runCtx, time.Hour)
@@ -296,10 +318,13 @@ func (n *Node) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the store and files.
+// Close releases the store and files, and leaves the cluster.
 func (n *Node) Close() {
 	if n.store != nil {
 		n.store.Close()
+	}
+	if n.cluster != nil {
+		n.cluster.Close()
 	}
 	if n.qlog != nil {
 		n.qlog.Close()
