@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -95,26 +94,6 @@ func (n *clusterNodeProc) start(t *testing.T, ctx context.Context, bin string) {
 func (n *clusterNodeProc) kill() {
 	n.proc.cmd.Process.Signal(syscall.SIGKILL)
 	<-n.proc.done
-}
-
-// freePortOn finds a port free for both UDP and TCP on ip.
-func freePortOn(t *testing.T, ip string) int {
-	t.Helper()
-	for range 50 {
-		u, err := net.ListenPacket("udp", ip+":0")
-		if err != nil {
-			t.Fatalf("bind %s: %v (Linux routes 127.0.0.0/8 to lo)", ip, err)
-		}
-		port := u.LocalAddr().(*net.UDPAddr).Port
-		l, err := net.Listen("tcp", fmt.Sprintf("%s:%d", ip, port))
-		u.Close()
-		if err == nil {
-			l.Close()
-			return port
-		}
-	}
-	t.Fatalf("no free port on %s", ip)
-	return 0
 }
 
 var leaderRE = regexp.MustCompile(`frontdoor_cluster_leader\{node="([^"]+)"\} 1`)
