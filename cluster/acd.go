@@ -249,7 +249,18 @@ func (a *ACD) Close() { a.closed.Do(a.close) }
 
 func (a *ACD) close() {
 	a.cancel()
-	a.wg.Wait()
+	// With etcd unreachable, etcd's Election.Campaign resigns with the
+	// client's own context when ours ends, and retries until the client is
+	// closed; so bound the wait: the caller closes the client next, which
+	// ends that resign. Without the bound a node whose etcd went first never
+	// exits.
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * a.cfg.Timeout):
+		a.log.Warn("cluster: replica still waiting on etcd at close; closing the client ends it")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Timeout)
 	defer cancel()
 	if id := a.lease.Load(); id != 0 {

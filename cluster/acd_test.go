@@ -293,3 +293,26 @@ func TestRestartSameID(t *testing.T) {
 		t.Fatal("the previous run's call was not ended once by a node_lost for n2")
 	}
 }
+
+// TestCloseWithEtcdGone: a node shut down after its etcd (make cluster-demo's
+// Ctrl-C stops both at once) still exits; a follower's campaign used to
+// resign forever on the client's context.
+func TestCloseWithEtcdGone(t *testing.T) {
+	etcd := startEtcd(t, 3)
+	n1, n2 := newReplica(t, etcd, "n1", testRouting()), newReplica(t, etcd, "n2", testRouting())
+	login(n1, "a1", false)
+	for i := range 3 {
+		etcd.Stop(i)
+	}
+	closed := make(chan struct{})
+	go func() {
+		n1.acd.Close()
+		n2.acd.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(time.Minute): // a hang guard, not a figure
+		t.Fatal("Close did not return with every etcd member stopped")
+	}
+}
