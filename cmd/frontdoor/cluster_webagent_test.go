@@ -42,18 +42,9 @@ func TestClusterBrowserAgentOnAnotherNode(t *testing.T) {
 	waitAgentState(t, ctx, b.http, "1003", "ready")
 
 	x := dialCluster(t, ctx, "01071110031", 1000, a, "126", "ringing", a)
-	inc, err := page.Next(ctx, "incoming")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if inc.CallID != x.id || inc.Agency != "tax" || inc.Waited == nil || inc.Verified == nil || *inc.Verified {
+	inc := acceptOn(t, ctx, page, x.id)
+	if inc.Agency != "tax" || inc.Waited == nil || inc.Verified == nil || *inc.Verified {
 		t.Fatalf("screen pop on node B: %+v, want call %s for tax, unverified, with its wait", inc, x.id)
-	}
-	if err := page.Send(ctx, map[string]string{"type": "accept", "call_id": inc.CallID}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := page.Next(ctx, "connected"); err != nil {
-		t.Fatal(err)
 	}
 	if !page.WaitTone(ctx, 1000) {
 		t.Fatal("the browser agent on node B never heard the caller's 1 kHz tone from node A")
@@ -71,6 +62,33 @@ func TestClusterBrowserAgentOnAnotherNode(t *testing.T) {
 	if cdr := clusterCDRs(t, a)[x.id][0]; cdr.Agent != "1003" || cdr.Agency != "tax" {
 		t.Fatalf("CDR %+v, want tax answered by 1003", cdr)
 	}
+
+	// The agent's hang-up on node B ends the caller's dialog on node A.
+	waitAgentState(t, ctx, a.http, "1003", "ready") // wrap-up is 0 s
+	y := dialCluster(t, ctx, "01071110033", 1100, a, "126", "ringing", a)
+	inc = acceptOn(t, ctx, page, y.id)
+	if !y.out.RTP.WaitTone(ctx, 2000) || !page.WaitTone(ctx, 1100) {
+		t.Fatal("second call: no two-way audio between node A's caller and node B's softphone")
+	}
+	page.Send(ctx, map[string]string{"type": "hangup"})
+	if _, err := page.Next(ctx, "ended"); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, ctx, y.out.Done(), "the caller's dialog on node A outlived the agent's hang-up on node B")
+	waitCDROutcome(t, ctx, a, y.id, "answered")
+
+	// A reject on node B is node A's ring-no-answer: the agent is made not ready (rona).
+	waitAgentState(t, ctx, a.http, "1003", "ready")
+	dialCluster(t, ctx, "01071110034", 1200, a, "126", "ringing", a)
+	inc, err = page.Next(ctx, "incoming")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Send(ctx, map[string]string{"type": "reject", "call_id": inc.CallID})
+	if _, err := page.Next(ctx, "withdrawn"); err != nil {
+		t.Fatal(err)
+	}
+	waitAgentState(t, ctx, a.http, "1003", "not_ready")
 
 	// Only nodes deliver: the same INVITE from 127.0.0.1 is refused.
 	p := newPhone(t, "01071110032")
@@ -99,4 +117,24 @@ func (n *clusterNodeProc) sipPort(t *testing.T) int {
 	}
 	p, _ := strconv.Atoi(port)
 	return p
+}
+
+// acceptOn waits for the softphone's next offer, checks it is callID's,
+// accepts it and waits until it is connected.
+func acceptOn(t *testing.T, ctx context.Context, page *webrtctest.Page, callID string) webrtctest.Msg {
+	t.Helper()
+	inc, err := page.Next(ctx, "incoming")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inc.CallID != callID {
+		t.Fatalf("softphone offered %s, want %s", inc.CallID, callID)
+	}
+	if err := page.Send(ctx, map[string]string{"type": "accept", "call_id": inc.CallID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := page.Next(ctx, "connected"); err != nil {
+		t.Fatal(err)
+	}
+	return inc
 }
