@@ -35,6 +35,19 @@ const fromHeader = "X-Frontdoor-From"
 // advertise SIP host:port) and returns the answered node-to-node leg. The
 // home node's 480/486/timeout is an error: the agent did not answer.
 func (e *Edge) DialNode(ctx context.Context, addr, agentID string, o calls.Offer) (calls.AgentLeg, error) {
+	req, err := e.deliveryRequest(addr, agentID, o)
+	if err != nil {
+		return nil, err
+	}
+	leg, err := e.invite(ctx, req, sipgo.AnswerOptions{}, "node "+addr+" for agent "+agentID)
+	if err != nil {
+		return nil, err
+	}
+	return leg, nil
+}
+
+// deliveryRequest is the INVITE (without SDP) that carries o to agentID's home node.
+func (e *Edge) deliveryRequest(addr, agentID string, o calls.Offer) (*sipmsg.Request, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("node address %q: %w", addr, err)
@@ -57,11 +70,7 @@ func (e *Edge) DialNode(ctx context.Context, addr, agentID string, o calls.Offer
 			req.AppendHeader(sipmsg.NewHeader(claimsHeader, string(b)))
 		}
 	}
-	leg, err := e.invite(ctx, req, sipgo.AnswerOptions{}, "node "+addr+" for agent "+agentID)
-	if err != nil {
-		return nil, err
-	}
-	return leg, nil
+	return req, nil
 }
 
 // fromNode tells whether source (host:port) is a live cluster node's
