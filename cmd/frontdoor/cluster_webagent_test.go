@@ -89,6 +89,13 @@ func TestClusterBrowserAgentOnAnotherNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitAgentState(t, ctx, a.http, "1003", "not_ready")
+	var agentsOnA []agentView
+	apiGet(t, a.http, "/api/v1/agents", &agentsOnA)
+	for _, ag := range agentsOnA {
+		if ag.ID == "1003" && ag.Reason != "rona" {
+			t.Fatalf("after a reject on node B, node A has 1003 not ready for %q, want rona", ag.Reason)
+		}
+	}
 
 	// Only nodes deliver: the same INVITE from 127.0.0.1 is refused.
 	p := newPhone(t, "01071110032")
