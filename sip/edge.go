@@ -68,9 +68,15 @@ type Config struct {
 	// node then relays the media), and a start restores no registrations:
 	// they are the nodes' they were made on.
 	SharedRegistrations bool
-	Metrics             Counter
-	Logger              *slog.Logger
-	UserAgent           string
+	// Deliver rings this node's browser softphones for calls other cluster
+	// nodes hold (deliver.go); nil: delivery INVITEs get 480.
+	Deliver calls.AgentDialer
+	// Nodes lists the live cluster nodes' advertised SIP addresses: only
+	// they may send delivery INVITEs. nil: none may (not a cluster).
+	Nodes     func(ctx context.Context) ([]string, error)
+	Metrics   Counter
+	Logger    *slog.Logger
+	UserAgent string
 	// Limits are the per-source defences (limits.go); the zero value disables them.
 	Limits Limits
 }

@@ -24,6 +24,12 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		e.onReinvite(req, tx)
 		return
 	}
+	if h := req.GetHeader(DeliverHeader); h != nil {
+		// A cluster node's call for an agent whose softphone is here (deliver.go);
+		// not counted against the source's caller budget: it is a node.
+		e.onDeliver(req, tx, h.Value())
+		return
+	}
 	release, ok := e.guard.AdmitInvite(req, tx) // answers 503 itself when full
 	if !ok {
 		return

@@ -38,6 +38,21 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 		req.Laddr = e.listenAddr()
 	}
 	e.addFromTo(req, agentDisplay(o), agentID)
+	addOfferHeaders(req, o)
+	leg, err := e.invite(ctx, req, sipgo.AnswerOptions{}, "agent "+agentID)
+	if err != nil {
+		return nil, err
+	}
+	e.agentCalls.Store(leg.dialogID, o.CallID)
+	go func() {
+		<-leg.Done()
+		e.agentCalls.Delete(leg.dialogID)
+	}()
+	return leg, nil
+}
+
+// addOfferHeaders puts the screen pop in X-Frontdoor-* headers.
+func addOfferHeaders(req *sipmsg.Request, o calls.Offer) {
 	verified := "unverified"
 	if o.Verified {
 		verified = "verified"
@@ -56,16 +71,6 @@ func (e *Edge) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.A
 	if o.Callback != "" {
 		req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Callback", o.Callback))
 	}
-	leg, err := e.invite(ctx, req, sipgo.AnswerOptions{}, "agent "+agentID)
-	if err != nil {
-		return nil, err
-	}
-	e.agentCalls.Store(leg.dialogID, o.CallID)
-	go func() {
-		<-leg.Done()
-		e.agentCalls.Delete(leg.dialogID)
-	}()
-	return leg, nil
 }
 
 // addFromTo sets From (frontdoor's number, with a display name) and To.

@@ -24,6 +24,8 @@ type PeerConfig struct {
 	AdvertiseIP string
 	// PortMin..PortMax bound the UDP ports ICE binds; 0 = any.
 	PortMin, PortMax uint16
+	// mux, when set, carries every leg's ICE on one socket (peer_mux.go).
+	mux ice.UDPMux
 }
 
 // telephoneEventPT is the payload type our offers give RFC 4733 events.
@@ -62,6 +64,9 @@ func newAPI(cfg PeerConfig) (*pion.API, error) {
 		}
 	} else if cfg.IP != "" && ip == nil {
 		return nil, fmt.Errorf("webrtc: media address %q is not an IP address", cfg.IP)
+	}
+	if cfg.mux != nil {
+		s.SetICEUDPMux(cfg.mux)
 	}
 	if cfg.PortMin > 0 && cfg.PortMax >= cfg.PortMin {
 		if err := s.SetEphemeralUDPPortRange(cfg.PortMin, cfg.PortMax); err != nil {

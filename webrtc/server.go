@@ -138,6 +138,11 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.CallerSocketsPerSource, DefaultCallerSocketsPer)
 	setDefault(&cfg.MaxAgentSockets, DefaultMaxAgentSockets)
 	setDefault(&cfg.AgentSocketsPerAgent, DefaultAgentSocketsPer)
+	mux, err := sharedMux(cfg.Peer)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Peer.mux = mux
 	api, err := newAPI(cfg.Peer)
 	if err != nil {
 		return nil, err

@@ -102,6 +102,41 @@ func (cn *clusterNode) wire(scfg *calls.Config) {
 	scfg.Available = cn.quorum.Err
 }
 
+// remoteHome is the advertised SIP address of the node agentID is homed on
+// when that is another live node, else "".
+func (cn *clusterNode) remoteHome(ctx context.Context, agentID string) string {
+	cn.mu.Lock()
+	home := cn.acd.AgentHome(agentID)
+	cn.mu.Unlock()
+	if home == "" || home == cn.cfg.NodeID {
+		return ""
+	}
+	nodes, err := cn.acd.Nodes(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, n := range nodes {
+		if n.NodeID == home {
+			return n.AdvertiseSIP
+		}
+	}
+	return ""
+}
+
+// nodeAddrs lists the live nodes' advertised SIP addresses: the sources a
+// delivery INVITE may come from.
+func (cn *clusterNode) nodeAddrs(ctx context.Context) ([]string, error) {
+	nodes, err := cn.acd.Nodes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cluster nodes: %w", err)
+	}
+	addrs := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		addrs = append(addrs, n.AdvertiseSIP)
+	}
+	return addrs, nil
+}
+
 // run keeps the quorum watch and the leader's sweep going until ctx ends.
 func (cn *clusterNode) run(ctx context.Context) {
 	go cn.quorum.Run(ctx)

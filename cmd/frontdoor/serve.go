@@ -211,6 +211,10 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 			numbers[num] = a.ID
 		}
 	}
+	var nodeAddrs func(context.Context) ([]string, error)
+	if n.cluster != nil {
+		nodeAddrs = n.cluster.nodeAddrs
+	}
 	n.edge, err = sip.New(sip.Config{
 		Addr: cfg.Listen.SIP, AdvertiseIP: cfg.Media.AdvertiseIP, Number: cfg.Number, Numbers: numbers,
 		Realm: cfg.SIP.Realm, DigestAlgorithms: cfg.SIP.DigestAlgorithms, Credentials: dir, Switchboard: n.sb, Presence: n.sb, Transfers: n.sb, Ports: ports,
@@ -219,7 +223,8 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		Store:       st, SharedRegistrations: n.cluster != nil, Metrics: n.metrics, Logger: log, Limits: securityLimits(cfg),
 		Trunk: sip.Trunk{Addr: cfg.Callback.Trunk, Transport: cfg.Callback.Transport,
 			Username: cfg.Callback.Username, Password: cfg.Callback.Password},
-		Texts: textTrunk(cfg.Identity.SMS.Trunk),
+		Texts:   textTrunk(cfg.Identity.SMS.Trunk),
+		Deliver: localBrowsers{dialer}, Nodes: nodeAddrs,
 	})
 	if err != nil {
 		return nil, err
@@ -238,6 +243,9 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		return nil, err
 	}
 	dialer.set(n.web, n.edge)
+	if n.cluster != nil {
+		dialer.setNodes(n.cluster.remoteHome, n.edge)
+	}
 	citizens.set(n.edge)
 
 	dash, err = dashboard.New(dashboard.Config{

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,16 +15,28 @@ import (
 	"github.com/frontdoor-project/frontdoor/identity"
 	"github.com/frontdoor-project/frontdoor/identity/openid4vp"
 	"github.com/frontdoor-project/frontdoor/media"
+	"github.com/frontdoor-project/frontdoor/sip"
 	"github.com/frontdoor-project/frontdoor/webrtc"
 )
 
 // agentDialers rings an agent where it works: in the browser when its
-// softphone is open, else on its registered SIP phone. The two are set after
+// softphone is open here, else on its registered SIP phone (on any node of a
+// cluster: registrations are shared), else, in a cluster, on the softphone
+// open on its home node, node to node (sip/deliver.go). They are set after
 // the switchboard exists (each edge needs the switchboard first).
 type agentDialers struct {
 	mu      sync.RWMutex
 	browser *webrtc.Server
 	sip     calls.AgentDialer
+	// homes is the advertised SIP address of the agent's home node when
+	// that is another cluster node, else ""; nil without a cluster.
+	homes func(ctx context.Context, agentID string) string
+	nodes nodeDialer
+}
+
+// nodeDialer rings an agent's softphone on another cluster node (sip.Edge).
+type nodeDialer interface {
+	DialNode(ctx context.Context, addr, agentID string, o calls.Offer) (calls.AgentLeg, error)
 }
 
 func (d *agentDialers) set(browser *webrtc.Server, sip calls.AgentDialer) {
@@ -32,17 +45,45 @@ func (d *agentDialers) set(browser *webrtc.Server, sip calls.AgentDialer) {
 	d.mu.Unlock()
 }
 
+// setNodes adds the cluster's node-to-node path.
+func (d *agentDialers) setNodes(homes func(ctx context.Context, agentID string) string, nodes nodeDialer) {
+	d.mu.Lock()
+	d.homes, d.nodes = homes, nodes
+	d.mu.Unlock()
+}
+
 func (d *agentDialers) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.AgentLeg, error) {
 	d.mu.RLock()
-	browser, sip := d.browser, d.sip
+	browser, sipd, homes, nodes := d.browser, d.sip, d.homes, d.nodes
 	d.mu.RUnlock()
 	if browser != nil && browser.Connected(agentID) {
 		return browser.Dial(ctx, agentID, o)
 	}
-	if sip == nil {
+	if sipd == nil {
 		return nil, webrtc.ErrNotConnected
 	}
-	return sip.Dial(ctx, agentID, o)
+	leg, err := sipd.Dial(ctx, agentID, o)
+	if !errors.Is(err, sip.ErrNotRegistered) || homes == nil {
+		return leg, err
+	}
+	if addr := homes(ctx, agentID); addr != "" {
+		return nodes.DialNode(ctx, addr, agentID, o)
+	}
+	return nil, err
+}
+
+// localBrowsers rings only softphones open on this node: what a node
+// delivers a call from another node to.
+type localBrowsers struct{ d *agentDialers }
+
+func (l localBrowsers) Dial(ctx context.Context, agentID string, o calls.Offer) (calls.AgentLeg, error) {
+	l.d.mu.RLock()
+	browser := l.d.browser
+	l.d.mu.RUnlock()
+	if browser == nil || !browser.Connected(agentID) {
+		return nil, webrtc.ErrNotConnected
+	}
+	return browser.Dial(ctx, agentID, o)
 }
 
 // webIdentity is the identity service as the caller page uses it: a

@@ -14,10 +14,13 @@ import (
 )
 
 // login signs an agent in through the API and returns its token.
-func (n *testNode) login(t *testing.T, id string) string {
+func (n *testNode) login(t *testing.T, id string) string { return loginAt(t, n.HTTP, id) }
+
+// loginAt signs agent id in through base's API and returns its token.
+func loginAt(t *testing.T, base, id string) string {
 	t.Helper()
 	var out struct{ Token string }
-	req, _ := http.NewRequest("POST", n.HTTP+"/api/v1/login", strings.NewReader(`{"id":"`+id+`","password":"pw`+id+`"}`))
+	req, _ := http.NewRequest("POST", base+"/api/v1/login", strings.NewReader(`{"id":"`+id+`","password":"pw`+id+`"}`))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
