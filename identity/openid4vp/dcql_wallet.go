@@ -250,11 +250,21 @@ func (r WalletRequest) plan(h held) ([]plannedAnswer, error) {
 		}
 	}
 	sets := r.CredentialSets
+	for _, s := range sets {
+		for _, opt := range s.Options {
+			for _, id := range opt {
+				if _, known := why[id]; !known && !hasKey(fits, id) {
+					return nil, fmt.Errorf("dcql: invalid_request: credential_sets names query %q that credentials lacks", id)
+				}
+			}
+		}
+	}
 	if len(sets) == 0 {
 		var all []string
 		for _, q := range r.Queries {
 			all = append(all, q.ID)
 		}
+		// Without credential_sets every credential query is asked for.
 		sets = []CredentialSet{{Options: [][]string{all}}}
 	}
 	var ids []string
@@ -294,30 +304,31 @@ func firstAnswerable(options [][]string, fits map[string]disclosure) ([]string, 
 	return nil, false
 }
 
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
 // unanswerable names why each query of the failing set (all of them when
 // none is given) does not fit the held credential.
 func unanswerable(h held, s CredentialSet, why map[string]error) error {
 	var ids []string
 	for _, opt := range s.Options {
 		for _, id := range opt {
-			if !slices.Contains(ids, id) {
+			if _, failed := why[id]; failed && !slices.Contains(ids, id) {
 				ids = append(ids, id)
 			}
 		}
 	}
-	if len(ids) == 0 {
+	if len(s.Options) == 0 {
 		for id := range why {
 			ids = append(ids, id)
 		}
 		slices.Sort(ids)
 	}
-	var parts []string
-	for _, id := range ids {
-		if err, ok := why[id]; ok {
-			parts = append(parts, fmt.Sprintf("query %q: %v", id, err))
-		} else if s.Options != nil {
-			parts = append(parts, fmt.Sprintf("query %q: not in the request's credentials", id))
-		}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprintf("query %q: %v", id, why[id])
 	}
 	if len(s.Options) > 0 {
 		return fmt.Errorf("%w (it holds %s; no option of credential set %q fits): %s", ErrUnanswerable, h, s.Options, strings.Join(parts, "; "))
