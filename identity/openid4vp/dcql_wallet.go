@@ -32,6 +32,9 @@ type CredentialQuery struct {
 	} `json:"meta"`
 	Claims    []ClaimQuery `json:"claims"`
 	ClaimSets [][]string   `json:"claim_sets"`
+	// TrustedAuthorities restrict the issuer (§6.1.1); this wallet keeps
+	// no authority key ids or trust lists to check them with.
+	TrustedAuthorities []json.RawMessage `json:"trusted_authorities"`
 }
 
 // ClaimQuery is one entry of a credential query's claims (§6.3). A path
@@ -139,6 +142,11 @@ func (h held) match(q CredentialQuery) (disclosure, error) {
 		if q.Meta.DoctypeValue != h.doctype {
 			return disclosure{}, fmt.Errorf("doctype %q is not the asked doctype_value %q", h.doctype, q.Meta.DoctypeValue)
 		}
+	}
+	if len(q.TrustedAuthorities) > 0 {
+		// Presenting anyway could hand a credential to a verifier that
+		// said it would not trust its issuer.
+		return disclosure{}, errors.New("trusted_authorities given, and this wallet cannot tell whether its issuer is among them")
 	}
 	if len(q.ClaimSets) == 0 {
 		return h.disclose(q.Claims)

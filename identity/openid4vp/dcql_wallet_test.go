@@ -293,6 +293,9 @@ func TestWalletRefusesUnanswerableDCQL(t *testing.T) {
 			`query "my_pid": claim path ["address" "locality"]: this wallet discloses top-level SD-JWT claims only`},
 		{"array path", pid, sdq(`[{"path":["nationalities",null]}]`),
 			`claim path [nationalities <nil>]: element 1 is <nil>, this wallet answers name paths only`},
+		{"trusted_authorities the wallet cannot check", pid,
+			`{"credentials":[{"id":"my_pid","format":"dc+sd-jwt","meta":{"vct_values":["urn:eudi:pid:1"]},"trusted_authorities":[{"type":"aki","values":["s9tIpP"]}]}]}`,
+			`query "my_pid": trusted_authorities given, and this wallet cannot tell whether its issuer is among them`},
 		{"without credential_sets every query is needed", pid,
 			`{"credentials":[{"id":"my_pid","format":"dc+sd-jwt","meta":{"vct_values":["urn:eudi:pid:1"]}},{"id":"license","format":"mso_mdoc","meta":{"doctype_value":"org.iso.18013.5.1.mDL"}}]}`,
 			`no option of credential set [["my_pid" "license"]] fits): query "license": asks for format "mso_mdoc"`},
@@ -374,5 +377,39 @@ func TestWalletAnswersFrontdoorRequest(t *testing.T) {
 				t.Fatalf("%s: claims %v, want %v", tc.key, claims, tc.want)
 			}
 		}
+	}
+}
+
+// Over the Digital Credentials API the same reading applies: an unsigned
+// request with foreign ids is answered under "my_pid", bound to the origin.
+func TestDCAPIWalletAnswersForeignDCQL(t *testing.T) {
+	w, issuerKey := pidWallet(t)
+	data := `{"response_type":"vp_token","response_mode":"dc_api","nonce":"n-dc","dcql_query":` + foreignDCQL + `}`
+	wr, err := ResolveDC(DCRequest{Protocol: ProtocolUnsigned, Data: json.RawMessage(data)}, "https://other.example", Trust{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := wr.AnswerDC(w, AnswerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp DCResponse
+	var got struct {
+		VPToken map[string][]string `json:"vp_token"`
+	}
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(resp.Data, &got); err != nil || !slices.Equal(keysOf(got.VPToken), []string{"my_pid"}) {
+		t.Fatalf("answer %s, %v: want vp_token keyed my_pid only", resp.Data, err)
+	}
+	v, err := identity.NewVerifier(identity.VerifierConfig{Audience: OriginAudience("https://other.example"),
+		Issuers: []identity.IssuerKeys{{Issuer: "https://id.example", Keys: wallet.PublicSet(issuerKey.Public())}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver, err := v.Verify(context.Background(), []byte(got.VPToken["my_pid"][0]), "n-dc")
+	if err != nil || len(ver.Claims) == 0 || ver.Claims["family_name"] != "Kim" || ver.Claims["given_name"] != nil {
+		t.Fatalf("verified %v, %v: want family_name and nationality only", ver.Claims, err)
 	}
 }
