@@ -1,10 +1,16 @@
 package mdoc
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/fxamacker/cbor/v2"
+)
 
 // Elements lists what a held document carries, namespace → element
 // identifier → value, so a wallet can tell before it presents whether it
 // can answer a request (Present silently leaves out what is missing).
+// full-date and tdate values are given as their text, the form a DCQL
+// values constraint names them in.
 func (d *Document) Elements() (map[string]map[string]any, error) {
 	var is issuerSigned
 	if err := cb.dec.Unmarshal(d.IssuerSigned, &is); err != nil {
@@ -18,7 +24,13 @@ func (d *Document) Elements() (map[string]map[string]any, error) {
 			if err := cb.dec.Unmarshal(it.Inner, &item); err != nil {
 				return nil, fmt.Errorf("mdoc elements: decode element: %w", err)
 			}
-			out[ns][item.ElementIdentifier] = item.ElementValue
+			v := item.ElementValue
+			if tag, ok := v.(cbor.Tag); ok && (tag.Number == 1004 || tag.Number == 0) {
+				if text, ok := tag.Content.(string); ok {
+					v = text
+				}
+			}
+			out[ns][item.ElementIdentifier] = v
 		}
 	}
 	return out, nil

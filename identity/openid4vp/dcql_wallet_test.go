@@ -121,7 +121,8 @@ func (f *foreignVerifier) present(w wallet.Wallet) map[string][]string {
 // between an mDL and a PID and a subset of claims of each.
 const foreignDCQL = `{"credentials":[
  {"id":"license","format":"mso_mdoc","meta":{"doctype_value":"org.iso.18013.5.1.mDL"},
-  "claims":[{"path":["org.iso.18013.5.1","family_name"]},{"path":["org.iso.18013.5.1","age_over_18"],"values":[true]}]},
+  "claims":[{"path":["org.iso.18013.5.1","family_name"]},{"path":["org.iso.18013.5.1","age_over_18"],"values":[true]},
+   {"path":["org.iso.18013.5.1","birth_date"],"values":["1958-03-02"]}]},
  {"id":"my_pid","format":"dc+sd-jwt","meta":{"vct_values":["urn:other:1","urn:eudi:pid:1"]},
   "claims":[{"path":["family_name"]},{"path":["nationality"]}]}],
  "credential_sets":[{"options":[["license"],["my_pid"]]}]}`
@@ -201,7 +202,7 @@ func TestWalletAnswersForeignDCQLWithPID(t *testing.T) {
 }
 
 // An mDL wallet answers the same request under "license" with exactly the
-// two asked elements; the DeviceResponse verifies against that request's
+// three asked elements (two under values constraints it meets); the DeviceResponse verifies against that request's
 // transcript with exactly those elements requested.
 func TestWalletAnswersForeignDCQLWithMDL(t *testing.T) {
 	f := newForeignVerifier(t, foreignDCQL)
@@ -224,13 +225,13 @@ func TestWalletAnswersForeignDCQLWithMDL(t *testing.T) {
 	}
 	roots.AddCert(iaca.Cert)
 	res, err := mdoc.Verify(dr, mdoc.VerifyOptions{TrustAnchors: roots, Now: time.Now(),
-		Requested:  map[string][]string{mdoc.NamespaceMDL: {"family_name", "age_over_18"}},
+		Requested:  map[string][]string{mdoc.NamespaceMDL: {"family_name", "age_over_18", "birth_date"}},
 		Transcript: mdoc.Transcript{ClientID: f.signer.ClientID(), ResponseURI: f.srv.URL + "/response", Nonce: f.nonce, JWKThumbprint: thumb}})
 	if err != nil {
 		t.Fatalf("the foreign verifier refuses the DeviceResponse (it refuses any element not asked): %v", err)
 	}
-	if len(res.Claims) != 2 || res.Claims["family_name"] != "Kim" || res.Claims["age_over_18"] != "true" {
-		t.Fatalf("verified elements %v, want family_name and age_over_18 only", res.Claims)
+	if len(res.Claims) != 3 || res.Claims["family_name"] != "Kim" || res.Claims["age_over_18"] != "true" || res.Claims["birth_date"] != "1958-03-02" {
+		t.Fatalf("verified elements %v, want family_name, age_over_18 and birth_date only", res.Claims)
 	}
 }
 
