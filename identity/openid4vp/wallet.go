@@ -424,9 +424,11 @@ func LoadTrust(rootFile string, skip bool) (Trust, error) {
 	return Trust{Roots: pool}, nil
 }
 
-// PresentLink is a wallet answering an openid4vp:// link with its PID:
-// resolve and verify the request, present the asked claims bound to the
-// client_id and nonce, post the response (encrypted for direct_post.jwt).
+// PresentLink is a wallet answering an openid4vp:// link: resolve and
+// verify the request, present the held credential for the DCQL query it
+// fits with the asked claims, bound to the client_id and nonce, and post
+// the response (encrypted for direct_post.jwt). Nothing is posted when
+// the credential fits no query (ErrUnanswerable).
 func PresentLink(ctx context.Context, client *http.Client, link string, w wallet.Wallet, trust Trust, o AnswerOptions) (PostResult, error) {
 	req, err := ResolveLink(ctx, client, link, trust)
 	if err != nil {
