@@ -46,8 +46,11 @@ commands:
         (-trust-root PEM | -insecure-skip-root-trust) [-disclose names]
       answers an OpenID4VP 1.0 request: checks the request object's
       signature, x5c chain and x509_hash client_id, then posts the
-      presentation (direct_post.jwt: encrypted, ECDH-ES + A128GCM); an
-      mso_mdoc wallet answers with its mDL (given_name, family_name, birth_date)
+      presentation (direct_post.jwt: encrypted, ECDH-ES + A128GCM). It answers
+      the DCQL credential query its credential fits (format, vct_values or
+      doctype_value, claims), under that query's id, disclosing exactly the
+      asked claims (-disclose overrides the SD-JWT names); when none fits it
+      posts nothing and says why per query
   verifier-cert -out-cert PEM -out-key PEM -out-root PEM [-name CN]
       makes a demo root and an OpenID4VP verifier certificate it signs
       (kept if all three files exist)
@@ -185,7 +188,7 @@ func present(args []string, stdout io.Writer) error {
 	session := fs.String("session", "", "session id (instead of -code)")
 	nonce := fs.String("nonce", "", "session nonce (with -session)")
 	aud := fs.String("aud", "", "verifier id (with -session)")
-	disclose := fs.String("disclose", "", "claims to reveal, comma separated (default: what the session asks, else given_name,family_name,birthdate)")
+	disclose := fs.String("disclose", "", "claims to reveal, comma separated (default: what the session or the DCQL query asks, else given_name,family_name,birthdate)")
 	timeout := fs.Duration("timeout", 15*time.Second, "HTTP timeout")
 	link := fs.String("link", "", "an openid4vp:// link (wallet_url) to answer instead of a session")
 	trustRoot := fs.String("trust-root", "", "PEM root certificate the verifier must chain to (with -link)")

@@ -28,19 +28,7 @@ func TestPresentLink(t *testing.T) {
 	if !strings.HasPrefix(out.String(), "x509_hash:") {
 		t.Fatalf("verifier-cert printed %q", out.String())
 	}
-	issuerKey, err := wallet.NewKey("ES256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := wallet.Issue(issuerKey, wallet.IssueParams{Issuer: demoIss, IssuedAt: time.Now().Add(-time.Minute),
-		Claims: map[string]any{"given_name": "Minji", "family_name": "Kim", "birthdate": "1958-03-02"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	walletPath := filepath.Join(dir, "w.json")
-	if err := w.Save(walletPath); err != nil {
-		t.Fatal(err)
-	}
+	walletPath, issuerKey := pidWalletFile(t)
 	svc, err := identity.NewService(identity.ServiceConfig{VerifierID: "https://frontdoor.example",
 		Issuers: []identity.IssuerKeys{{Issuer: demoIss, Keys: wallet.PublicSet(issuerKey.Public())}}})
 	if err != nil {

@@ -23,9 +23,9 @@ type mdlEnv struct {
 	srv *httptest.Server
 }
 
-func newMdlEnv(t *testing.T, anchors []*x509.Certificate) *mdlEnv {
+func newMdlEnv(t *testing.T, anchors []*x509.Certificate, issuers ...identity.IssuerKeys) *mdlEnv {
 	t.Helper()
-	svc, err := identity.NewService(identity.ServiceConfig{VerifierID: "https://frontdoor.example"})
+	svc, err := identity.NewService(identity.ServiceConfig{VerifierID: "https://frontdoor.example", Issuers: issuers})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,12 +109,18 @@ func (e *mdlEnv) answer(req WalletRequest, w wallet.Wallet, o AnswerOptions) (in
 
 func mdlWallet(t *testing.T, iaca *mdoc.KeyPair) wallet.Wallet {
 	t.Helper()
+	return mdlWalletWith(t, iaca, map[string]any{"given_name": "Minji", "family_name": "Kim", "birthdate": "1958-03-02"})
+}
+
+// mdlWalletWith is an mDL with these claims from a new signer under iaca.
+func mdlWalletWith(t *testing.T, iaca *mdoc.KeyPair, claims map[string]any) wallet.Wallet {
+	t.Helper()
 	ds, err := mdoc.NewDocumentSigner(iaca)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w, err := wallet.IssueMdoc(ds, wallet.MdocParams{
-		Claims:   map[string]any{"given_name": "Minji", "family_name": "Kim", "birthdate": "1958-03-02"},
+		Claims:   claims,
 		IssuedAt: time.Now().Add(-time.Minute),
 	})
 	if err != nil {

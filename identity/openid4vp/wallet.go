@@ -31,7 +31,12 @@ type WalletRequest struct {
 	ResponseMode string
 	Nonce        string
 	State        string
-	// Claims are the SD-JWT claim names the pid query asks for.
+	// Queries and CredentialSets are the request's dcql_query; VPToken
+	// answers the queries the held credential satisfies.
+	Queries        []CredentialQuery
+	CredentialSets []CredentialSet
+	// Claims are the top-level claim names the first dc+sd-jwt query asks
+	// for, for callers that show what is asked.
 	Claims []string
 	// EncKey is the verifier's ECDH-ES key from client_metadata.jwks.
 	EncKey jose.JSONWebKey
@@ -155,14 +160,7 @@ type requestClaims struct {
 	ClientMetadata  struct {
 		JWKS jose.JSONWebKeySet `json:"jwks"`
 	} `json:"client_metadata"`
-	DCQL struct {
-		Credentials []struct {
-			ID     string `json:"id"`
-			Claims []struct {
-				Path []string `json:"path"`
-			} `json:"claims"`
-		} `json:"credentials"`
-	} `json:"dcql_query"`
+	DCQL dcqlQuery `json:"dcql_query"`
 }
 
 func parseRequestClaims(payload []byte) (requestClaims, error) {
@@ -180,18 +178,23 @@ func parseRequestClaims(payload []byte) (requestClaims, error) {
 }
 
 // walletRequest is what every kind of request gives the wallet: mode,
-// nonce, the pid query's claim names and the encryption key.
+// nonce, the DCQL query and the encryption key.
 func (c requestClaims) walletRequest() WalletRequest {
-	out := WalletRequest{ResponseMode: c.ResponseMode, Nonce: c.Nonce}
+	out := WalletRequest{ResponseMode: c.ResponseMode, Nonce: c.Nonce,
+		Queries: c.DCQL.Credentials, CredentialSets: c.DCQL.CredentialSets}
 	for _, q := range c.DCQL.Credentials {
-		if q.ID != QueryPID {
+		if q.Format != wallet.FormatSDJWT {
 			continue
 		}
 		for _, cl := range q.Claims {
-			if len(cl.Path) == 1 {
-				out.Claims = append(out.Claims, cl.Path[0])
+			if len(cl.Path) != 1 {
+				continue
+			}
+			if name, ok := cl.Path[0].(string); ok {
+				out.Claims = append(out.Claims, name)
 			}
 		}
+		break
 	}
 	for _, k := range c.ClientMetadata.JWKS.Keys {
 		if k.Use == "enc" || k.Algorithm == string(jose.ECDH_ES) {
@@ -237,7 +240,9 @@ func x5cOf(compact string) ([]*x509.Certificate, error) {
 
 // AnswerOptions adjust Answer, mostly so tests can break one rule.
 type AnswerOptions struct {
-	Disclose []string               // default: the claims the request asks for
+	// Disclose replaces the SD-JWT claim names the matched query asks for
+	// (tests over-disclose with it); nil: exactly the asked ones.
+	Disclose []string
 	Aud      string                 // KB-JWT aud; default the client_id
 	Nonce    string                 // KB-JWT nonce; default the request's
 	State    *string                // default the request's
@@ -249,8 +254,8 @@ type AnswerOptions struct {
 	Transcript *mdoc.Transcript
 }
 
-// Answer builds the form a wallet posts to the response_uri with the
-// wallet's PID, or with its mDL when the wallet holds an mdoc.
+// Answer builds the form a wallet posts to the response_uri: the held
+// credential presented for the DCQL queries it satisfies.
 func (r WalletRequest) Answer(w wallet.Wallet, o AnswerOptions) (url.Values, error) {
 	tok, err := r.VPToken(w, o)
 	if err != nil {
@@ -259,15 +264,45 @@ func (r WalletRequest) Answer(w wallet.Wallet, o AnswerOptions) (url.Values, err
 	return r.Form(tok, o)
 }
 
-// VPToken presents the wallet's credential for this request: its mDL when
-// it holds an mdoc, else its PID with a KB-JWT for the request's audience
-// (the client_id, or origin:<origin> over the DC API) and nonce.
+// VPToken presents the wallet's credential for this request, keyed by the
+// id of each credential query it answers (plan): an SD-JWT VC with only
+// the asked disclosures and a KB-JWT for the request's audience (the
+// client_id, or origin:<origin> over the DC API) and nonce, or an mdoc
+// with only the asked elements. It wraps ErrUnanswerable, naming why,
+// when the credential fits no acceptable query.
 func (r WalletRequest) VPToken(w wallet.Wallet, o AnswerOptions) (map[string][]string, error) {
-	if w.Format == wallet.FormatMdoc {
-		return r.mdocToken(w, o)
+	h, err := holding(w)
+	if err != nil {
+		return nil, err
 	}
-	if o.Disclose == nil {
-		o.Disclose = r.Claims
+	plan, err := r.plan(h)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]string, len(plan))
+	for _, p := range plan {
+		var pres string
+		if h.format == wallet.FormatMdoc {
+			pres, err = r.mdocPresentation(w, o, p.elements)
+		} else {
+			pres, err = r.sdjwtPresentation(w, o, p.names)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("presentation for query %q: %w", p.id, err)
+		}
+		out[p.id] = []string{pres}
+	}
+	return out, nil
+}
+
+func (r WalletRequest) sdjwtPresentation(w wallet.Wallet, o AnswerOptions, names []string) (string, error) {
+	if o.Disclose != nil {
+		names = o.Disclose
+	}
+	if names == nil {
+		// sdjwt.Present reads nil as "everything"; a query without
+		// claims asks for no selectively disclosable claim (§6.1).
+		names = []string{}
 	}
 	if o.Aud == "" {
 		o.Aud = r.Audience()
@@ -278,11 +313,7 @@ func (r WalletRequest) VPToken(w wallet.Wallet, o AnswerOptions) (map[string][]s
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	pres, err := w.Present(o.Disclose, o.Nonce, o.Aud, o.Now)
-	if err != nil {
-		return nil, fmt.Errorf("presentation: %w", err)
-	}
-	return map[string][]string{QueryPID: {pres}}, nil
+	return w.Present(names, o.Nonce, o.Aud, o.Now)
 }
 
 // Audience is whom a presentation for this request is bound to.
@@ -393,9 +424,11 @@ func LoadTrust(rootFile string, skip bool) (Trust, error) {
 	return Trust{Roots: pool}, nil
 }
 
-// PresentLink is a wallet answering an openid4vp:// link with its PID:
-// resolve and verify the request, present the asked claims bound to the
-// client_id and nonce, post the response (encrypted for direct_post.jwt).
+// PresentLink is a wallet answering an openid4vp:// link: resolve and
+// verify the request, present the held credential for the DCQL query it
+// fits with the asked claims, bound to the client_id and nonce, and post
+// the response (encrypted for direct_post.jwt). Nothing is posted when
+// the credential fits no query (ErrUnanswerable).
 func PresentLink(ctx context.Context, client *http.Client, link string, w wallet.Wallet, trust Trust, o AnswerOptions) (PostResult, error) {
 	req, err := ResolveLink(ctx, client, link, trust)
 	if err != nil {

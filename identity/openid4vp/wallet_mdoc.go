@@ -10,33 +10,30 @@ import (
 	"github.com/frontdoor-project/frontdoor/identity/wallet"
 )
 
-// AnswerMdoc answers the response_uri with the wallet's mDL (mdocToken).
+// AnswerMdoc is Answer, kept for callers from before the wallet read the
+// DCQL query (an mdoc wallet answers through Answer alike).
 func (r WalletRequest) AnswerMdoc(w wallet.Wallet, o AnswerOptions) (url.Values, error) {
-	tok, err := r.mdocToken(w, o)
-	if err != nil {
-		return nil, err
-	}
-	return r.Form(tok, o)
+	return r.Answer(w, o)
 }
 
-// mdocToken is the vp_token {"mdl": [base64url DeviceResponse]} whose
-// device signature covers the OpenID4VP 1.0 SessionTranscript: client_id,
-// response_uri, nonce and, when encrypted, the thumbprint of the
-// verifier's encryption key; over the DC API the origin, nonce and
-// thumbprint (OpenID4VPDCAPIHandover).
-func (r WalletRequest) mdocToken(w wallet.Wallet, o AnswerOptions) (map[string][]string, error) {
+// mdocPresentation is base64url(DeviceResponse) with the requested
+// elements, its device signature over the OpenID4VP 1.0
+// SessionTranscript: client_id, response_uri, nonce and, when encrypted,
+// the thumbprint of the verifier's encryption key; over the DC API the
+// origin, nonce and thumbprint (OpenID4VPDCAPIHandover).
+func (r WalletRequest) mdocPresentation(w wallet.Wallet, o AnswerOptions, requested map[string][]string) (string, error) {
 	t, err := r.MdocTranscript(o)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if o.Transcript != nil {
 		t = *o.Transcript
 	}
-	dr, err := w.PresentMdoc(t, mdoc.DefaultRequest())
+	dr, err := w.PresentMdoc(t, requested)
 	if err != nil {
-		return nil, fmt.Errorf("presentation: %w", err)
+		return "", err
 	}
-	return map[string][]string{QueryMDL: {base64.RawURLEncoding.EncodeToString(dr)}}, nil
+	return base64.RawURLEncoding.EncodeToString(dr), nil
 }
 
 // MdocTranscript is the SessionTranscript input this answer binds to. The
