@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -174,14 +175,15 @@ type clusterCallView struct {
 	Node  string `json:"node"`
 }
 
-// waitCall polls via's /api/v1/calls until from's call held by node is in state.
+// waitCall polls via's /api/v1/calls until from's call held by node is in state
+// (or in one of several, written "a|b").
 func waitCall(t *testing.T, ctx context.Context, via *clusterNodeProc, from, state, node string) string {
 	t.Helper()
 	for {
 		var list []clusterCallView
 		apiGet(t, via.http, "/api/v1/calls", &list)
 		for _, c := range list {
-			if c.From == from && c.State == state && c.Node == node {
+			if c.From == from && slices.Contains(strings.Split(state, "|"), c.State) && c.Node == node {
 				return c.ID
 			}
 		}
@@ -322,7 +324,9 @@ func dialUntilQueued(t *testing.T, ctx context.Context, user string, node *clust
 		cancel()
 		if err == nil {
 			c := &clusterCaller{user: user, freq: 1600, out: out}
-			c.id = waitCall(t, ctx, node, user, "queued", node.name)
+			// A ready agent may take it at once: queued, ringing or connected all
+			// say the ACD has it (waiting for "queued" alone raced the agent).
+			c.id = waitCall(t, ctx, node, user, "queued|ringing|connected", node.name)
 			return c
 		}
 		select {
