@@ -110,6 +110,7 @@ func TestClusterBehindKamailio(t *testing.T) {
 	if cross == 0 {
 		t.Errorf("no call was answered by an agent homed on another node than the caller's: %+v", seen)
 	}
+	t.Logf("%d of %d calls answered by an agent homed on another node than the caller's", cross, len(seen))
 	for _, n := range nodes {
 		c := n.kam().requests(t)
 		t.Logf("%s: %d INVITE, %d ACK, %d INFO, %d BYE, %d REGISTER", n.name, c["INVITE"], c["ACK"], c["INFO"], c["BYE"], c["REGISTER"])

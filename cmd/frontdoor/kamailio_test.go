@@ -388,7 +388,6 @@ func BenchmarkKamailioCallSetup(b *testing.B) {
 			b.Skip("SKIP: needs " + pkg)
 		}
 	}
-	var etcd *etcdtest.Cluster // started for the first cluster run, shared by all
 	for _, rate := range []int{250, 500, 1000, 1500, 2000} {
 		b.Run(fmt.Sprintf("direct-1-node/rate=%d", rate), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
@@ -403,9 +402,7 @@ func BenchmarkKamailioCallSetup(b *testing.B) {
 			})
 		}
 		b.Run(fmt.Sprintf("kamailio-cluster-3-nodes/rate=%d", rate), func(b *testing.B) {
-			if etcd == nil {
-				etcd = etcdtest.Start(b, 3)
-			}
+			etcd := etcdtest.Start(b, 3) // fresh each rate: no earlier run's data
 			for i := 0; i < b.N; i++ {
 				benchThroughKamailio(b, []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"}, rate, etcd)
 			}
