@@ -388,7 +388,7 @@ func BenchmarkKamailioCallSetup(b *testing.B) {
 			b.Skip("SKIP: needs " + pkg)
 		}
 	}
-	for _, rate := range []int{250, 500, 1000, 1500, 2000} {
+	for _, rate := range []int{250, 500, 750, 1000, 1500, 2000} {
 		b.Run(fmt.Sprintf("direct-1-node/rate=%d", rate), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				benchSetupRate(b, rate, 10*time.Second)
