@@ -22,7 +22,8 @@ import (
 )
 
 // clusterConfig is testConfig's center as one node of a cluster: tax has
-// agents 1001, 1003 and 1004, customs 1002.
+// agents 1001, 1003 and 1004, customs 1002 (1005 and 1006, tax too, only
+// where a test needs more agents).
 const clusterConfig = `
 listen: { sip: "%[1]s:%[2]d", http: "%[1]s:%[3]d" }
 media: { rtp_ports: "%[4]d-%[5]d", advertise_ip: %[1]s, rtp_timeout_seconds: 30 }
@@ -38,6 +39,8 @@ agents:
   - { id: "1002", name: Lee Junho, password: "pw1002", skills: { customs: 5 } }
   - { id: "1003", name: Park Sora, password: "pw1003", skills: { tax: 5 } }
   - { id: "1004", name: Jung Hana, password: "pw1004", skills: { tax: 5 } }
+  - { id: "1005", name: Choi Yuna, password: "pw1005", skills: { tax: 5 } }
+  - { id: "1006", name: Kang Dohyun, password: "pw1006", skills: { tax: 5 } }
 cluster:
   node_id: %[6]s
   etcd: [%[7]s]

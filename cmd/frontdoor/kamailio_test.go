@@ -20,6 +20,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/frontdoor-project/frontdoor/cluster/etcdtest"
 	"github.com/frontdoor-project/frontdoor/internal/testua"
 )
 
@@ -377,16 +378,17 @@ func TestKamailioDispatcher(t *testing.T) {
 
 // BenchmarkKamailioCallSetup offers the call-setup load (INVITE -> IVR 200 ->
 // ACK -> BYE) at fixed rates to one node directly, and through the shipped
-// kamailio.cfg (1 GB shm, 2 workers) to one node and to three nodes on
-// 127.0.0.2-4, one after the other on the same box, so the figures compare
-// (docs/performance.md).
+// kamailio.cfg (1 GB shm, 2 workers) to one node, to three independent nodes
+// on 127.0.0.2-4, and to three nodes of one cluster on a real three-member
+// etcd (every call's active-call record and CDR written to etcd), one after
+// the other on the same box, so the figures compare (docs/performance.md).
 func BenchmarkKamailioCallSetup(b *testing.B) {
 	for tool, pkg := range map[string]string{"sipp": "sip-tester", "kamailio": "kamailio", "kamcmd": "kamailio"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			b.Skip("SKIP: needs " + pkg)
 		}
 	}
-	for _, rate := range []int{250, 500, 1000, 1500, 2000} {
+	for _, rate := range []int{250, 500, 750, 1000, 1500, 2000} {
 		b.Run(fmt.Sprintf("direct-1-node/rate=%d", rate), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				benchSetupRate(b, rate, 10*time.Second)
@@ -395,19 +397,31 @@ func BenchmarkKamailioCallSetup(b *testing.B) {
 		for _, ips := range [][]string{{"127.0.0.2"}, {"127.0.0.2", "127.0.0.3", "127.0.0.4"}} {
 			b.Run(fmt.Sprintf("kamailio-%d-nodes/rate=%d", len(ips), rate), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					benchThroughKamailio(b, ips, rate)
+					benchThroughKamailio(b, ips, rate, nil)
 				}
 			})
 		}
+		b.Run(fmt.Sprintf("kamailio-cluster-3-nodes/rate=%d", rate), func(b *testing.B) {
+			etcd := etcdtest.Start(b, 3) // fresh each rate: no earlier run's data
+			for i := 0; i < b.N; i++ {
+				benchThroughKamailio(b, []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"}, rate, etcd)
+			}
+		})
 	}
 }
 
 // benchThroughKamailio runs one node per address in-process behind Kamailio and
-// offers rate calls/s through it for 10 s.
-func benchThroughKamailio(b *testing.B, ips []string, rate int) {
+// offers rate calls/s through it for 10 s. With etcd the nodes are one cluster,
+// under a prefix of their own (a fresh center, no earlier run's log to replay).
+func benchThroughKamailio(b *testing.B, ips []string, rate int, etcd *etcdtest.Cluster) {
+	prefix := fmt.Sprintf("/bench%d", time.Now().UnixNano())
 	var addrs []string
-	for _, ip := range ips {
-		addr, stop := benchNode(b, ip, freePortOn(b, ip))
+	for i, ip := range ips {
+		cluster := ""
+		if etcd != nil {
+			cluster = fmt.Sprintf("cluster: { node_id: node-%d, etcd: [%s], prefix: %s }\n", i, strings.Join(etcd.Endpoints(), ", "), prefix)
+		}
+		addr, stop := benchNode(b, ip, freePortOn(b, ip), cluster)
 		defer stop()
 		addrs = append(addrs, addr)
 	}

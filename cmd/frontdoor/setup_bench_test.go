@@ -37,14 +37,15 @@ func BenchmarkCallSetup(b *testing.B) {
 var sippCounter = regexp.MustCompile(`(Successful call|Failed call)\s*\|\s*\d+\s*\|\s*(\d+)`)
 
 func benchSetupRate(b *testing.B, rate int, d time.Duration) {
-	addr, stop := benchNode(b, "127.0.0.1", freePortB(b))
+	addr, stop := benchNode(b, "127.0.0.1", freePortB(b), "")
 	defer stop()
 	sippLoad(b, "uac_setup.xml", addr, rate, d)
 }
 
 // benchNode builds one node answering 110 on ip:port (RTP on the same address)
-// and runs it in-process until stop, so its CPU is this process's.
-func benchNode(b *testing.B, ip string, port int) (addr string, stop func()) {
+// and runs it in-process until stop, so its CPU is this process's. extra is
+// appended to its config (a cluster section, or nothing).
+func benchNode(b *testing.B, ip string, port int, extra string) (addr string, stop func()) {
 	dir := b.TempDir()
 	yaml := fmt.Sprintf(`
 listen: { sip: "%s:%d", http: "%s:0" }
@@ -54,7 +55,7 @@ identity: { mode: off }
 sip: { max_calls: 20000 }
 agencies: [{ id: tax, name: Tax, digit: "1" }]
 agents: [{ id: "1001", name: A, password: pw, skills: { tax: 5 } }]
-`, ip, port, ip, ip)
+`, ip, port, ip, ip) + extra
 	cfg, err := config.Parse(filepath.Join(dir, "bench.yaml"), []byte(yaml))
 	if err != nil {
 		b.Fatal(err)
