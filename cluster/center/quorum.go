@@ -18,10 +18,18 @@ import (
 
 // Quorum probe pace: a linearizable read needs the etcd leader and a
 // quorum, so it fails within probeTimeout of quorum going; new calls are
-// refused about that long after, and admitted again one probe after it returns.
+// refused electionGrace after that, and admitted again one probe after it
+// returns.
 const (
 	probeEvery   = 500 * time.Millisecond
 	probeTimeout = time.Second
+	// electionGrace is how long etcd may fail to answer before new calls are
+	// refused. Killing etcd's raft leader stops every read for one election
+	// (election timeout 1 s plus a round): refusing at once made every node
+	// 503 the same INVITE, and Kamailio, with no node left, answered 500. An
+	// arrival admitted meanwhile waits out the election in Submit (its 2 s
+	// deadline), so only a lasting loss of quorum is refused.
+	electionGrace = 2 * time.Second
 )
 
 // Quorum tells whether etcd answers linearizable reads now.
@@ -30,6 +38,9 @@ type Quorum struct {
 	key string
 	log *slog.Logger
 	err atomic.Pointer[error] // nil: answering
+	// failingSince is when the current run of failed probes began (only
+	// Run's goroutine touches it).
+	failingSince time.Time
 }
 
 // NewQuorum watches etcd through cli by reading key (any key of the center).
@@ -72,7 +83,15 @@ func (q *Quorum) probe(ctx context.Context) {
 		if was != nil {
 			q.log.Info("cluster: etcd answers again; taking new calls")
 		}
+		q.failingSince = time.Time{}
 		q.err.Store(nil)
+		return
+	}
+	if q.failingSince.IsZero() {
+		q.failingSince = time.Now()
+	}
+	if time.Since(q.failingSince) < electionGrace {
+		q.log.Debug("cluster: etcd does not answer (an election?)", "err", err)
 		return
 	}
 	e := fmt.Errorf("%w: %v", cluster.ErrNoQuorum, err)
