@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -116,16 +115,7 @@ func newOIDEnv(t testing.TB, o oidOptions) *oidEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	cert, key, root := filepath.Join(dir, "v.pem"), filepath.Join(dir, "v.key"), filepath.Join(dir, "root.pem")
-	if err := openid4vp.DemoChain(cert, key, root, "frontdoor test verifier", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	chain, err := openid4vp.LoadChain(cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := openid4vp.LoadKey(key)
+	chain, priv, root, err := openid4vp.DemoVerifier(t.TempDir(), "frontdoor test verifier", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,17 +25,7 @@ import (
 // wallet posts.
 func otherVerifier(t *testing.T, dcql string) (link, root string, posted chan url.Values) {
 	t.Helper()
-	dir := t.TempDir()
-	cert, key := filepath.Join(dir, "v.pem"), filepath.Join(dir, "v.key")
-	root = filepath.Join(dir, "root.pem")
-	if err := openid4vp.DemoChain(cert, key, root, "other verifier", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	chain, err := openid4vp.LoadChain(cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := openid4vp.LoadKey(key)
+	chain, priv, root, err := openid4vp.DemoVerifier(t.TempDir(), "other verifier", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/internal/pemcert"
 	"math/big"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -161,4 +162,21 @@ func pemOf(typ string, der []byte) []byte {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// DemoVerifier makes a demo chain in dir and loads it: the leaf chain and its
+// key for signing requests, and the root's path for wallets to trust. For
+// tests and demos that need a verifier of their own.
+func DemoVerifier(dir, name string, now time.Time) (chain []*x509.Certificate, key *ecdsa.PrivateKey, rootPath string, err error) {
+	cert, keyPath, rootPath := filepath.Join(dir, "v.pem"), filepath.Join(dir, "v.key"), filepath.Join(dir, "root.pem")
+	if err := DemoChain(cert, keyPath, rootPath, name, now); err != nil {
+		return nil, nil, "", err
+	}
+	if chain, err = LoadChain(cert); err != nil {
+		return nil, nil, "", err
+	}
+	if key, err = LoadKey(keyPath); err != nil {
+		return nil, nil, "", err
+	}
+	return chain, key, rootPath, nil
 }

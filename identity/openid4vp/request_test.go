@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -158,16 +157,7 @@ func FuzzResponse(f *testing.F) {
 // way serve loads identity.verifier_cert_file and verifier_key_file.
 func testChain(t testing.TB) ([]*x509.Certificate, *ecdsa.PrivateKey) {
 	t.Helper()
-	dir := t.TempDir()
-	cert, key, root := filepath.Join(dir, "v.pem"), filepath.Join(dir, "v.key"), filepath.Join(dir, "r.pem")
-	if err := DemoChain(cert, key, root, "test verifier", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	chain, err := LoadChain(cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := LoadKey(key)
+	chain, priv, _, err := DemoVerifier(t.TempDir(), "test verifier", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
