@@ -94,7 +94,7 @@ func TestBrowserCallerReachesBrowserAgent(t *testing.T) {
 	agent, caller := tab(t, browser, 1400), tab(t, browser, 600)
 	ctx := timeout(t, 2*time.Minute)
 
-	err := chromedp.Do(agent, softphoneOn(n, "1001"))
+	err := chromedp.Do(agent, softphoneOn(n.HTTP, "1001"))
 	if err != nil {
 		t.Fatalf("agent page: %v", err)
 	}
@@ -214,7 +214,7 @@ func TestBrowserPagesWithSIPPhones(t *testing.T) {
 	<-in.Done
 
 	agent := tab(t, browser, 1600)
-	err = chromedp.Do(agent, softphoneOn(n, "1001"))
+	err = chromedp.Do(agent, softphoneOn(n.HTTP, "1001"))
 	if err != nil {
 		t.Fatalf("agent page: %v", err)
 	}
@@ -233,10 +233,10 @@ func TestBrowserPagesWithSIPPhones(t *testing.T) {
 	}
 }
 
-// softphoneOn signs agent id in on /agent and switches its softphone on.
-func softphoneOn(n *testNode, id string) chromedp.Action[chromedp.Void] {
+// softphoneOn signs agent id in on base's /agent and switches its softphone on.
+func softphoneOn(base, id string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.Navigate(n.HTTP+"/agent"),
+		chromedp.Navigate(base+"/agent"),
 		chromedp.WaitVisible(chromedp.CSS("#login-id")),
 		chromedp.SendKeys(chromedp.CSS("#login-id"), id),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), "pw"+id),
