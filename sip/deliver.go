@@ -155,17 +155,21 @@ func (e *Edge) onDeliver(req *sipmsg.Request, tx sipmsg.ServerTransaction, agent
 	}
 	defer dlg.Close()
 	dlg.Respond(sipmsg.StatusRinging, "Ringing", nil)
+	offer := offerFrom(req)
+	lost := e.trackDelivery(offer.CallID)
+	defer e.untrackDelivery(offer.CallID, lost)
 	ring, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
 		select {
 		case <-tx.Done(): // CANCEL, or the transaction ended
 		case <-dlg.Context().Done():
+		case <-lost.ctx.Done():
 		case <-ring.Done():
 		}
 		cancel()
 	}()
-	browser, err := e.cfg.Deliver.Dial(ring, agentID, offerFrom(req))
+	browser, err := e.cfg.Deliver.Dial(ring, agentID, offer)
 	if err != nil {
 		e.log.Info("delivered call not answered", "agent", agentID, "err", err)
 		if ring.Err() == nil {
@@ -206,5 +210,38 @@ func (e *Edge) onDeliver(req *sipmsg.Request, tx sipmsg.ServerTransaction, agent
 		browser.Hangup(context.Background())
 	case <-browser.Done():
 		nl.Hangup(context.Background())
+	case <-lost.ctx.Done():
+		// The calling node is dead: no BYE (nobody would answer it).
+		nl.close()
+		browser.Hangup(context.Background())
+	}
+}
+
+// deliveryEnd ends one delivered call when its calling node is lost.
+type deliveryEnd struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (e *Edge) trackDelivery(callID string) *deliveryEnd {
+	d := &deliveryEnd{}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	e.delivered.Store(callID, d)
+	return d
+}
+
+func (e *Edge) untrackDelivery(callID string, d *deliveryEnd) {
+	e.delivered.CompareAndDelete(callID, d)
+	d.cancel()
+}
+
+// EndDelivered ends the delivered call callID, ringing or connected, when
+// the node that held its caller is lost (the cluster's node_lost): that
+// node will never send BYE or CANCEL, and without this the browser leg
+// would last until the RTP timeout while the ACD has freed the agent.
+// It does not block.
+func (e *Edge) EndDelivered(callID string) {
+	if d, ok := e.delivered.Load(callID); ok {
+		d.(*deliveryEnd).cancel()
 	}
 }

@@ -101,6 +101,9 @@ type Edge struct {
 	agentCalls sync.Map
 	// legs maps every live dialog id (caller's and agent's) to its *sipLeg.
 	legs sync.Map
+	// delivered maps the call id of each node-to-node delivery this node
+	// carries to the *deliveryEnd that ends it when the calling node is lost.
+	delivered sync.Map
 	// bySIPCallID maps an inbound dialog's SIP Call-ID to its call id (Replaces).
 	bySIPCallID sync.Map
 	udp         net.PacketConn

@@ -20,6 +20,7 @@ import (
 	"github.com/frontdoor-project/frontdoor/config"
 	"github.com/frontdoor-project/frontdoor/metrics"
 	"github.com/frontdoor-project/frontdoor/routing"
+	"github.com/frontdoor-project/frontdoor/sip"
 	"github.com/frontdoor-project/frontdoor/store"
 	"github.com/frontdoor-project/frontdoor/store/etcdstore"
 )
@@ -37,6 +38,7 @@ type clusterNode struct {
 	cutoffs *center.CutOffs
 	mu      sync.Mutex                        // the switchboard's lock, which the replica applies under
 	sb      atomic.Pointer[calls.Switchboard] // nil until built: entries before it concern no call of ours
+	edge    atomic.Pointer[sip.Edge]          // nil until built, like sb
 }
 
 // newEtcdClient dials the configured etcd members (TLS if configured).
@@ -93,6 +95,15 @@ func sharedSeed(prefix string) int64 {
 func (cn *clusterNode) onApplied(e cluster.Entry, acts []routing.Action, _ error) {
 	if sb := cn.sb.Load(); sb != nil && !e.Replayed {
 		sb.Applied(e.Node, acts)
+	}
+	// The lost node's calls that this node relays to a softphone end here:
+	// their owner is gone and will not hang them up.
+	if edge := cn.edge.Load(); edge != nil && e.Input.Kind == cluster.NodeLost {
+		for _, act := range acts {
+			if act.Kind == routing.Finished {
+				edge.EndDelivered(act.CallID)
+			}
+		}
 	}
 }
 

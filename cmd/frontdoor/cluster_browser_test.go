@@ -22,11 +22,12 @@ const prebuiltBinEnv = "FRONTDOOR_TEST_BINARY"
 // Issue 12's proof in a real browser: a 3-member etcd, three nodes, and
 // agent 1003's softphone in Chromium on node B. A SIP caller on node A is
 // offered to it node to node, the agent answers in the page, and each side
-// hears the other's tone. Then kill -9 of the ACD leader (A), and of the
-// other node that is not B: after each the page still shows the agent
-// ready, a survivor's API agrees, and a new caller on a surviving node is
-// offered to the page and heard both ways. Every call's CDR, read on the
-// last survivor, says answered by 1003.
+// hears the other's tone. Then kill -9 of the ACD leader (A), later of the
+// follower C, each while its caller talks to the page: the page's call
+// ends (node_lost, not the RTP timeout), the page and the survivors' API
+// keep 1003 ready, and the next caller on a surviving node is offered to
+// the page and heard both ways. CDRs, read on the last survivor: answered
+// by 1003, or cut_off for the calls whose node died.
 func TestClusterChromiumSoftphone(t *testing.T) {
 	bin := prebuilt(t)
 	if !netns.Isolate(t) {
@@ -55,37 +56,48 @@ func TestClusterChromiumSoftphone(t *testing.T) {
 	answerInPage(t, ctx, agent, x, 1400)
 	waitCall(t, ctx, c, x.user, "connected", a.name)
 	x.out.Hangup(ctx)
-	if err := pageDo(agent, poll(text("#phone-line")+` === "The call has ended."`)); err != nil {
+	if err := pageDo(agent, poll(callEnded)); err != nil {
 		t.Fatalf("the page's call outlived the caller's hang-up on %s: %v", a.name, err)
 	}
 	keptReady(t, ctx, agent, b, c)
 
-	// kill -9 of the leader. B campaigned before C, so B should lead next;
-	// either way the next victim is the other node that is not B.
-	a.kill()
+	// kill -9 of the leader while its caller talks to the page. B
+	// campaigned before C, so B should lead next; either way the next
+	// victim is the other node that is not B.
+	w := dialCluster(t, ctx, "01071120032", 1100, a, "126", "ringing", a)
+	answerInPage(t, ctx, agent, w, 1400)
+	killMidCall(t, ctx, agent, a)
 	next := waitLeader(t, ctx, []*clusterNodeProc{b, c})
-	other := c
-	t.Logf("after %s's kill %s leads; killing %s next (%s)", a.name, next.name, other.name, map[bool]string{true: "a follower", false: "the leader again"}[next == b])
+	t.Logf("after %s's kill %s leads; %s is killed next (%s)", a.name, next.name, c.name, map[bool]string{true: "a follower", false: "the leader again"}[next == b])
 	keptReady(t, ctx, agent, b, c)
-	y := dialCluster(t, ctx, "01071120032", 1100, c, "126", "ringing", c)
+
+	y := dialCluster(t, ctx, "01071120033", 1200, c, "126", "ringing", c)
 	answerInPage(t, ctx, agent, y, 1400)
 	// This time the agent hangs up in the page: B sends BYE to C.
-	if err := pageDo(agent, chromedp.Click(chromedp.CSS("#hangup")), poll(text("#phone-line")+` === "The call has ended."`)); err != nil {
+	if err := pageDo(agent, chromedp.Click(chromedp.CSS("#hangup")), poll(callEnded)); err != nil {
 		t.Fatal(err)
 	}
 	waitDone(t, ctx, y.out.Done(), "the caller's dialog on node C outlived the agent's hang-up in the page")
-	keptReady(t, ctx, agent, b)
+	keptReady(t, ctx, agent, b, c)
 
-	other.kill()
+	v := dialCluster(t, ctx, "01071120034", 1300, c, "126", "ringing", c)
+	answerInPage(t, ctx, agent, v, 1400)
+	killMidCall(t, ctx, agent, c)
 	waitLeader(t, ctx, []*clusterNodeProc{b})
 	keptReady(t, ctx, agent, b)
-	z := dialCluster(t, ctx, "01071120033", 1200, b, "126", "ringing", b)
+
+	z := dialCluster(t, ctx, "01071120035", 1500, b, "126", "ringing", b)
 	answerInPage(t, ctx, agent, z, 1400)
 	z.out.Hangup(ctx)
-	if err := pageDo(agent, poll(text("#phone-line")+` === "The call has ended."`)); err != nil {
+	if err := pageDo(agent, poll(callEnded)); err != nil {
 		t.Fatal(err)
 	}
 
+	// The calls whose node died mid-call are cut off (the leader's sweep,
+	// from the calls in progress); the others were answered by 1003.
+	for _, call := range []*clusterCaller{w, v} {
+		waitCDROutcome(t, ctx, b, call.id, "cut_off")
+	}
 	for _, call := range []*clusterCaller{x, y, z} {
 		waitCDROutcome(t, ctx, b, call.id, "answered")
 		if cdr := clusterCDRs(t, b)[call.id][0]; cdr.Agent != "1003" || cdr.Agency != "tax" {
@@ -93,6 +105,23 @@ func TestClusterChromiumSoftphone(t *testing.T) {
 		}
 	}
 	keptReady(t, ctx, agent, b)
+}
+
+// callEnded is true once the page's call is over.
+var callEnded = text("#phone-line") + ` === "The call has ended."`
+
+// killMidCall kills -9 the node holding the page's current call: the
+// page's call ends once the cluster has noticed (node_lost), well before
+// B's relay leg would time out for want of RTP (30 s): the wait is shorter.
+func killMidCall(t *testing.T, ctx context.Context, agent context.Context, n *clusterNodeProc) {
+	t.Helper()
+	n.kill()
+	pctx, cancel := context.WithTimeout(agent, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(pctx, poll(callEnded)); err != nil {
+		line, _ := chromedp.Run(agent, chromedp.Text(chromedp.CSS("#phone-line")))
+		t.Fatalf("after %s's kill -9 the page still says %q: %v", n.name, line, err)
+	}
 }
 
 // prebuilt builds the frontdoor and fdetcd binaries before the test enters

@@ -229,6 +229,9 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	if n.cluster != nil {
+		n.cluster.edge.Store(n.edge)
+	}
 	if idb != nil {
 		// Set before anything is served: the IVR reads it without a lock.
 		if idb.texts, err = newSMS(cfg.Identity.SMS, n.edge, n.metrics, log); err != nil {
