@@ -23,8 +23,8 @@ const prebuiltBinEnv = "FRONTDOOR_TEST_BINARY"
 // agent 1003's softphone in Chromium on node B. A SIP caller on node A is
 // offered to it node to node, the agent answers in the page, and each side
 // hears the other's tone. Then kill -9 of the ACD leader (A), later of the
-// follower C, each while its caller talks to the page: the page's call
-// ends (node_lost, not the RTP timeout), the page and the survivors' API
+// follower C, while A's caller talks to the page and while C's rings it:
+// the page's call ends (node_lost, not the RTP timeout), the page and the survivors' API
 // keep 1003 ready, and the next caller on a surviving node is offered to
 // the page and heard both ways. CDRs, read on the last survivor: answered
 // by 1003, or cut_off for the calls whose node died.
@@ -66,7 +66,7 @@ func TestClusterChromiumSoftphone(t *testing.T) {
 	// victim is the other node that is not B.
 	w := dialCluster(t, ctx, "01071120032", 1100, a, "126", "ringing", a)
 	answerInPage(t, ctx, agent, w, 1400)
-	killMidCall(t, ctx, agent, a)
+	killUntil(t, agent, a, callEnded)
 	next := waitLeader(t, ctx, []*clusterNodeProc{b, c})
 	t.Logf("after %s's kill %s leads; %s is killed next (%s)", a.name, next.name, c.name, map[bool]string{true: "a follower", false: "the leader again"}[next == b])
 	keptReady(t, ctx, agent, b, c)
@@ -80,9 +80,12 @@ func TestClusterChromiumSoftphone(t *testing.T) {
 	waitDone(t, ctx, y.out.Done(), "the caller's dialog on node C outlived the agent's hang-up in the page")
 	keptReady(t, ctx, agent, b, c)
 
+	// kill -9 of the follower C while its caller rings the page.
 	v := dialCluster(t, ctx, "01071120034", 1300, c, "126", "ringing", c)
-	answerInPage(t, ctx, agent, v, 1400)
-	killMidCall(t, ctx, agent, c)
+	if err := pageDo(agent, chromedp.WaitVisible(chromedp.CSS("#incoming"))); err != nil {
+		t.Fatalf("%s's call never rang the page: %v", v.user, err)
+	}
+	killUntil(t, agent, c, stoppedRinging)
 	waitLeader(t, ctx, []*clusterNodeProc{b})
 	keptReady(t, ctx, agent, b)
 
@@ -110,15 +113,19 @@ func TestClusterChromiumSoftphone(t *testing.T) {
 // callEnded is true once the page's call is over.
 var callEnded = text("#phone-line") + ` === "The call has ended."`
 
-// killMidCall kills -9 the node holding the page's current call: the
-// page's call ends once the cluster has noticed (node_lost), well before
-// B's relay leg would time out for want of RTP (30 s): the wait is shorter.
-func killMidCall(t *testing.T, ctx context.Context, agent context.Context, n *clusterNodeProc) {
+// stoppedRinging is true once the page's offer was withdrawn.
+var stoppedRinging = text("#phone-line") + `.startsWith("The call stopped ringing")`
+
+// killUntil kills -9 the node holding the page's current call and waits
+// until the page says so (expr): once the cluster has noticed (node_lost),
+// well before B's relay leg would time out for want of RTP (30 s): the wait
+// is shorter.
+func killUntil(t *testing.T, agent context.Context, n *clusterNodeProc, expr string) {
 	t.Helper()
 	n.kill()
 	pctx, cancel := context.WithTimeout(agent, 20*time.Second)
 	defer cancel()
-	if err := chromedp.Do(pctx, poll(callEnded)); err != nil {
+	if err := chromedp.Do(pctx, poll(expr)); err != nil {
 		line, _ := chromedp.Run(agent, chromedp.Text(chromedp.CSS("#phone-line")))
 		t.Fatalf("after %s's kill -9 the page still says %q: %v", n.name, line, err)
 	}
