@@ -70,8 +70,9 @@ func TestTLSFlags(t *testing.T) {
 		{with(append(peer, "-cert-file", srv, "-key-file", key, "-client-cert-auth")...), "-client-cert-auth needs -trusted-ca-file (the CA of the clients' certificates)"},
 		{with(append(peer, "-cert-file", "/nope.pem", "-key-file", key)...), "-cert-file /nope.pem with -key-file " + key + ": no such file or directory"},
 		{with(append(peer, "-cert-file", srv, "-key-file", srv)...), "-cert-file " + srv + " with -key-file " + srv + ": tls: found a certificate rather than a key in the PEM for the private key"},
-		{with(append(peer, "-cert-file", srv, "-key-file", key, "-trusted-ca-file", notPEM)...), "-trusted-ca-file " + notPEM + ": no PEM CERTIFICATE block"},
-		{with("-cert-file", srv, "-key-file", key, "-peer-cert-file", srv, "-peer-key-file", key, "-peer-trusted-ca-file", "/nope.pem"), "-peer-trusted-ca-file /nope.pem: no such file or directory"},
+		{with(append(peer, "-cert-file", srv, "-key-file", key, "-trusted-ca-file", notPEM, "-client-cert-auth")...), "-trusted-ca-file " + notPEM + ": no PEM CERTIFICATE block"},
+		{with("-cert-file", srv, "-key-file", key, "-peer-cert-file", srv, "-peer-key-file", key, "-peer-trusted-ca-file", "/nope.pem", "-peer-client-cert-auth"), "-peer-trusted-ca-file /nope.pem: no such file or directory"},
+		{with(append(peer, "-cert-file", srv, "-key-file", key, "-trusted-ca-file", ca)...), "-trusted-ca-file makes etcd require the clients' certificates: add -client-cert-auth (or leave both out)"},
 		{[]string{"-name", "a", "-data", "d", "-listen-client", "http://127.0.0.1:2379", "-listen-peer", "http://127.0.0.1:2380", "-trusted-ca-file", ca},
 			"-listen-client http://127.0.0.1:2379 is plain http but -cert-file, -trusted-ca-file or -client-cert-auth is set: use https://"},
 	} {

@@ -32,7 +32,7 @@ func addTLSFlags(fs *flag.FlagSet, side, listenFlag, who string) *tlsFlags {
 		side:       side,
 		cert:       fs.String(side+"cert-file", "", "server certificate (PEM) for https:// on -"+listenFlag),
 		key:        fs.String(side+"key-file", "", "its private key (PEM)"),
-		ca:         fs.String(side+"trusted-ca-file", "", "CA (PEM) that signs the "+who+"' client certificates"),
+		ca:         fs.String(side+"trusted-ca-file", "", "CA (PEM) of the "+who+"' client certificates (with -"+side+"client-cert-auth)"),
 		certAuth:   fs.Bool(side+"client-cert-auth", false, "require "+who+" to present a client certificate signed by -"+side+"trusted-ca-file"),
 		listenFlag: listenFlag, who: who,
 	}
@@ -50,6 +50,9 @@ func (f *tlsFlags) info(u *url.URL) (transport.TLSInfo, error) {
 	case u.Scheme == "http" && (cert != "" || ca != "" || *f.certAuth):
 		return transport.TLSInfo{}, fmt.Errorf("-%s %s is plain http but -%scert-file, -%strusted-ca-file or -%sclient-cert-auth is set: use https://",
 			f.listenFlag, u, f.side, f.side, f.side)
+	case ca != "" && !*f.certAuth:
+		// etcd requires client certificates once it has a trusted CA: say so.
+		return transport.TLSInfo{}, fmt.Errorf("-%strusted-ca-file makes etcd require the %s' certificates: add -%sclient-cert-auth (or leave both out)", f.side, f.who, f.side)
 	case *f.certAuth && ca == "":
 		return transport.TLSInfo{}, fmt.Errorf("-%sclient-cert-auth needs -%strusted-ca-file (the CA of the %s' certificates)", f.side, f.side, f.who)
 	}
@@ -111,7 +114,7 @@ func runCerts(args []string, stdout io.Writer) error {
 			names = append(names, n)
 		}
 	}
-	files, err := etcdcert.WriteSet(*dir, addrs, names, *valid)
+	_, files, err := etcdcert.WriteSet(*dir, addrs, names, *valid)
 	if err != nil {
 		return fmt.Errorf("certs: %w", err)
 	}

@@ -121,39 +121,48 @@ type Files struct {
 
 // WriteSet makes a CA valid for valid, a server certificate for ips and a
 // client certificate for each of clients, and writes them under dir as
-// ca.pem, server.pem (+ server-key.pem) and NAME.pem (+ NAME-key.pem).
-func WriteSet(dir string, ips []net.IP, clients []string, valid time.Duration) (Files, error) {
+// ca.pem, server.pem (+ server-key.pem) and NAME.pem (+ NAME-key.pem). The
+// CA's key is not written: the CA returned issues any more.
+func WriteSet(dir string, ips []net.IP, clients []string, valid time.Duration) (*CA, Files, error) {
 	f := Files{ClientCert: map[string]string{}, ClientKey: map[string]string{}}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return f, err
+		return nil, f, err
 	}
 	ca, err := NewCA("frontdoor etcd CA", valid)
 	if err != nil {
-		return f, err
+		return nil, f, err
 	}
 	f.CA = filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(f.CA, ca.CertPEM(), 0o644); err != nil {
-		return f, err
+		return nil, f, err
 	}
+	if err := ca.writeIssued(&f, dir, ips, clients, valid); err != nil {
+		return nil, f, err
+	}
+	return ca, f, nil
+}
+
+// writeIssued writes the server certificate and the clients'.
+func (ca *CA) writeIssued(f *Files, dir string, ips []net.IP, clients []string, valid time.Duration) error {
 	from, until := time.Now().Add(-time.Hour), time.Now().Add(valid)
 	srv, err := ca.Server("etcd", ips, from, until)
 	if err != nil {
-		return f, err
+		return err
 	}
 	if f.ServerCert, f.ServerKey, err = srv.Write(dir, "server"); err != nil {
-		return f, err
+		return err
 	}
 	for _, name := range clients {
 		if name == "ca" || name == "server" {
-			return f, fmt.Errorf("client name %q is taken by the CA or server files", name)
+			return fmt.Errorf("client name %q is taken by the CA or server files", name)
 		}
 		cl, err := ca.Client(name, from, until)
 		if err != nil {
-			return f, err
+			return err
 		}
 		if f.ClientCert[name], f.ClientKey[name], err = cl.Write(dir, name); err != nil {
-			return f, err
+			return err
 		}
 	}
-	return f, nil
+	return nil
 }

@@ -12,7 +12,7 @@ import (
 
 // The certificates WriteSet makes verify as a member and a node check them.
 func TestCertSetVerifies(t *testing.T) {
-	f, err := WriteSet(t.TempDir(), []net.IP{net.ParseIP("127.0.0.3")}, []string{"node-a"}, time.Hour)
+	_, f, err := WriteSet(t.TempDir(), []net.IP{net.ParseIP("127.0.0.3")}, []string{"node-a"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
