@@ -13,7 +13,7 @@ import (
 )
 
 // Cluster makes this node one of several sharing one center through etcd
-// (docs/cluster.md). Absent: one node with the embedded store, as always.
+// (docs/config.md#cluster). Absent: one node with the embedded store, as always.
 type Cluster struct {
 	NodeID    string           `yaml:"node_id"`   // unique among the nodes; names this node's calls
 	Etcd      []string         `yaml:"etcd"`      // client URLs of the etcd members

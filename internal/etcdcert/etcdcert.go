@@ -1,7 +1,7 @@
 // Package etcdcert makes the throwaway certificates of a TLS etcd cluster for
 // tests and demos: one CA, a server certificate the members share (client
 // and peer URLs alike, for their IP addresses) and a client certificate per
-// frontdoor node. A deployment makes its own with its own PKI (docs/cluster.md).
+// frontdoor node. A deployment makes its own with its own PKI (deploy/README.md#etcd-over-tls).
 package etcdcert
 
 import (
