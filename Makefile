@@ -3,7 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build run test bench fuzz prompts clean cluster-demo
+.PHONY: all build run test bench fuzz prompts clean cluster-demo cluster-demo-tls
 
 all: build
 
@@ -33,6 +33,10 @@ run: build
 # center (config/cluster-demo/); prints the addresses and the cluster status.
 cluster-demo:
 	./scripts/cluster-demo.sh
+
+# The same with etcd on TLS only (client certificates required), certificates made by fdetcd certs.
+cluster-demo-tls:
+	CLUSTER_DEMO_TLS=1 ./scripts/cluster-demo.sh
 
 # Every test: unit, integration, real SIP peers (sipp, baresip), interop, fuzz smoke.
 test:

@@ -9,10 +9,11 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Cluster makes this node one of several sharing one center through etcd
-// (docs/cluster.md). Absent: one node with the embedded store, as always.
+// (docs/config.md#cluster). Absent: one node with the embedded store, as always.
 type Cluster struct {
 	NodeID    string           `yaml:"node_id"`   // unique among the nodes; names this node's calls
 	Etcd      []string         `yaml:"etcd"`      // client URLs of the etcd members
@@ -97,6 +98,10 @@ func (c *Config) validateCluster(v *validator) {
 			v.errf(p, "%q is listed twice", e)
 		case u.Scheme == "http" && cl.TLS.Enabled():
 			v.errf(p, "%q is plain http but cluster.tls is set: use https://", e)
+		case u.Scheme == "https" && !cl.TLS.Enabled():
+			// etcd members' certificates come from a private CA nearly always;
+			// the system's roots would fail every handshake.
+			v.errf(p, "%q is https but cluster.tls is empty: set cluster.tls.ca_file to the CA of the members' certificates", e)
 		}
 		seen[e] = true
 	}
@@ -156,6 +161,11 @@ func (c *Config) EtcdTLS() (*tls.Config, error) {
 		cert, err := tls.LoadX509KeyPair(c.Resolve(t.CertFile), c.Resolve(t.KeyFile))
 		if err != nil {
 			return nil, fmt.Errorf("client certificate %s with %s: %v", c.Resolve(t.CertFile), c.Resolve(t.KeyFile), unwrapPathError(err))
+		}
+		// etcd would refuse it with a bare "bad certificate" alert.
+		if now := time.Now(); now.After(cert.Leaf.NotAfter) || now.Before(cert.Leaf.NotBefore) {
+			return nil, fmt.Errorf("client certificate %s is valid only from %s to %s", c.Resolve(t.CertFile),
+				cert.Leaf.NotBefore.UTC().Format(time.RFC3339), cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
 		}
 		conf.Certificates = []tls.Certificate{cert}
 	}

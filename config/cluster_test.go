@@ -1,8 +1,13 @@
 package config
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/internal/etcdcert"
 )
 
 // A file without cluster: stays one node; a good cluster: section gets its defaults.
@@ -42,6 +47,8 @@ func TestClusterRefusals(t *testing.T) {
 			"f.yaml:7: cluster.etcd[0]: \"127.0.0.1:2379\" is not an etcd client URL (http://host:port or https://host:port)\nf.yaml:9: cluster.etcd[2]: \"http://127.0.0.1:2379\" is listed twice"},
 		{"cluster: { node_id: a, etcd: [\"http://127.0.0.1:2379\"], tls: { ca_file: ca.pem } }\n",
 			`cluster.etcd[0]: "http://127.0.0.1:2379" is plain http but cluster.tls is set: use https://`},
+		{"cluster: { node_id: a, etcd: [\"https://127.0.0.1:2379\"] }\n",
+			`f.yaml:4: cluster.etcd[0]: "https://127.0.0.1:2379" is https but cluster.tls is empty: set cluster.tls.ca_file to the CA of the members' certificates`},
 		{"cluster: { node_id: a, etcd: [\"https://127.0.0.1:2379\"], tls: { ca_file: nope.pem } }\n",
 			"f.yaml:4: cluster.tls.ca_file: cannot read nope.pem: no such file or directory"},
 		{"cluster: { node_id: a, etcd: [\"https://127.0.0.1:2379\"], tls: { cert_file: c.pem } }\n",
@@ -62,5 +69,39 @@ func TestClusterRefusals(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v\nwant %q", strings.TrimSpace(c.yaml), err, c.want)
 		}
+	}
+}
+
+// cluster.tls with real files: a good set gives a TLS config with the CA and
+// the client certificate; an expired client certificate is refused by name.
+func TestClusterTLSFiles(t *testing.T) {
+	dir := t.TempDir()
+	ca, files, err := etcdcert.WriteSet(dir, []net.IP{net.IPv4(127, 0, 0, 1)}, []string{"node-a"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := ca.Client("old", time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldCert, oldKey, err := old.Write(dir, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "number: \"110\"\nagencies: [{ id: tax, name: Tax }]\nidentity: { mode: off }\n"
+	section := func(cert, key string) string {
+		return fmt.Sprintf("cluster: { node_id: a, etcd: [\"https://127.0.0.1:2379\"], tls: { ca_file: %q, cert_file: %q, key_file: %q } }\n", files.CA, cert, key)
+	}
+	cfg, err := Parse("f.yaml", []byte(base+section(files.ClientCert["node-a"], files.ClientKey["node-a"])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := cfg.EtcdTLS()
+	if err != nil || tc.RootCAs == nil || len(tc.Certificates) != 1 {
+		t.Fatalf("TLS config %+v, %v", tc, err)
+	}
+	_, err = Parse("f.yaml", []byte(base+section(oldCert, oldKey)))
+	if want := "f.yaml:4: cluster.tls.cert_file: client certificate " + oldCert + " is valid only from "; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("expired client certificate: %v\nwant %s", err, want)
 	}
 }

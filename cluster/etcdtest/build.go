@@ -2,6 +2,8 @@ package etcdtest
 
 import (
 	"fmt"
+	"hash/fnv"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,7 +59,11 @@ func buildFdetcd() (path string, skip bool, err error) {
 	if err != nil {
 		cache = os.TempDir()
 	}
-	dir := filepath.Join(cache, "frontdoor-etcdtest")
+	// One directory per checkout: worktrees of other branches build their
+	// own fdetcd (with other flags) into the cache too.
+	h := fnv.New32a()
+	io.WriteString(h, sourceDir())
+	dir := filepath.Join(cache, "frontdoor-etcdtest", fmt.Sprintf("%08x", h.Sum32()))
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", false, err
 	}

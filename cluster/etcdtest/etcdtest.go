@@ -40,8 +40,20 @@ const startAttempts = 3
 type Cluster struct {
 	t       testing.TB
 	bin     string
+	opts    Options
+	tls     *TLS // nil: plain http
 	members []*member
 	mu      sync.Mutex // serialises Kill, Stop, Restart and cleanup
+}
+
+// Options is how StartWith runs the cluster.
+type Options struct {
+	// TLS serves the client and peer URLs over https with certificates made
+	// for the test (see Cluster.TLS); peers always authenticate each other.
+	TLS bool
+	// ClientCertAuth (with TLS) makes the members require a client
+	// certificate signed by the test's CA.
+	ClientCertAuth bool
 }
 
 // member is one fdetcd process; its addresses and data outlive the process
@@ -60,15 +72,30 @@ type process struct {
 	err   error         // exit status, set before done closes
 }
 
-// Start runs an n-member cluster and returns when every member is ready.
-// Everything is killed in t.Cleanup.
+// Start runs an n-member plain http cluster and returns when every member is
+// ready. Everything is killed in t.Cleanup.
 func Start(t testing.TB, n int) *Cluster {
+	t.Helper()
+	return StartWith(t, n, Options{})
+}
+
+// StartWith runs an n-member cluster as opts say.
+func StartWith(t testing.TB, n int, opts Options) *Cluster {
 	t.Helper()
 	if n < 1 {
 		t.Fatalf("etcdtest: cluster of %d members", n)
 	}
-	c := &Cluster{t: t, bin: Binary(t)}
+	if opts.ClientCertAuth && !opts.TLS {
+		t.Fatalf("etcdtest: ClientCertAuth without TLS")
+	}
+	c := &Cluster{t: t, bin: Binary(t), opts: opts}
 	base := t.TempDir()
+	if opts.TLS {
+		var err error
+		if c.tls, err = newTLS(filepath.Join(base, "tls")); err != nil {
+			t.Fatalf("etcdtest: certificates: %v", err)
+		}
+	}
 	t.Cleanup(c.cleanup)
 	var err error
 	for attempt := 1; attempt <= startAttempts; attempt++ {
@@ -94,8 +121,8 @@ func (c *Cluster) boot(base string, n int) error {
 			name:      fmt.Sprint("m", i),
 			dir:       filepath.Join(base, fmt.Sprint("m", i)),
 			logPath:   filepath.Join(base, fmt.Sprintf("m%d.log", i)),
-			clientURL: fmt.Sprintf("http://127.0.0.1:%d", ports[0]),
-			peerURL:   fmt.Sprintf("http://127.0.0.1:%d", ports[1]),
+			clientURL: fmt.Sprintf("%s://127.0.0.1:%d", c.scheme(), ports[0]),
+			peerURL:   fmt.Sprintf("%s://127.0.0.1:%d", c.scheme(), ports[1]),
 		}
 		c.members = append(c.members, m)
 	}
@@ -130,9 +157,10 @@ func (c *Cluster) spawn(m *member, initial, state string) error {
 		return err
 	}
 	defer logf.Close() // the child has its own descriptor
-	cmd := exec.Command(c.bin, "-name", m.name, "-data", m.dir,
+	args := []string{"-name", m.name, "-data", m.dir,
 		"-listen-client", m.clientURL, "-listen-peer", m.peerURL,
-		"-initial-cluster", initial, "-initial-state", state)
+		"-initial-cluster", initial, "-initial-state", state}
+	cmd := exec.Command(c.bin, append(args, c.tlsFlags()...)...)
 	cmd.Stderr = logf
 	// Own process group, so a kill reaches everything it started; and killed
 	// with the test binary should that die first.
@@ -202,7 +230,11 @@ func (c *Cluster) Size() int { return len(c.members) }
 // bounded so a test against a dead cluster fails rather than hangs.
 func (c *Cluster) Client(t testing.TB) *clientv3.Client {
 	t.Helper()
-	cli, err := clientv3.New(ClientConfig(c.Endpoints()))
+	cfg := ClientConfig(c.Endpoints())
+	if c.tls != nil {
+		cfg.TLS = c.tls.client
+	}
+	cli, err := clientv3.New(cfg)
 	if err != nil {
 		t.Fatalf("etcdtest: client: %v", err)
 	}

@@ -2,9 +2,15 @@ package etcdtest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // opTimeout is how long a write may take before the test calls it failed.
@@ -101,5 +107,69 @@ func TestStopRestartSingle(t *testing.T) {
 	}
 	if got := fmt.Sprint(c.Endpoints()); got != fmt.Sprint([]string{c.Endpoint(0)}) {
 		t.Errorf("endpoints %s", got)
+	}
+}
+
+// A TLS cluster with client-cert-auth takes writes from a client with the
+// test's certificate, refuses one without a certificate and one that trusts
+// another CA, and a restarted member rejoins its peers over TLS.
+func TestTLSCluster(t *testing.T) {
+	c := StartWith(t, 3, Options{TLS: true, ClientCertAuth: true})
+	for _, ep := range c.Endpoints() {
+		if !strings.HasPrefix(ep, "https://127.0.0.1:") {
+			t.Fatalf("endpoint %s, want https", ep)
+		}
+	}
+	if err := put(t, c, "before"); err != nil {
+		t.Fatalf("write with the client certificate: %v", err)
+	}
+	tl := c.TLS()
+	pool := x509.NewCertPool()
+	caPEM, err := os.ReadFile(tl.CA)
+	if err != nil || !pool.AppendCertsFromPEM(caPEM) {
+		t.Fatalf("CA file %s: %v", tl.CA, err)
+	}
+	otherCA, _, _ := tl.OtherCA(t)
+	otherPEM, _ := os.ReadFile(otherCA)
+	otherPool := x509.NewCertPool()
+	otherPool.AppendCertsFromPEM(otherPEM)
+	pair, err := tls.LoadX509KeyPair(tl.ClientCert, tl.ClientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, conf := range map[string]*tls.Config{
+		"no client certificate": {RootCAs: pool},
+		"another CA":            {RootCAs: otherPool, Certificates: []tls.Certificate{pair}},
+	} {
+		cfg := ClientConfig(c.Endpoints())
+		cfg.TLS = conf
+		cli, err := clientv3.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+		_, err = cli.Put(ctx, "refused", "v")
+		cancel()
+		cli.Close()
+		if err == nil {
+			t.Errorf("%s: write went through", name)
+		}
+	}
+	c.Kill(1)
+	c.Restart(1)
+	if st := c.Leader(t); st < 0 {
+		t.Fatal("no leader")
+	}
+	cfg := ClientConfig([]string{c.Endpoint(1)})
+	cfg.TLS = tl.client
+	cli, err := clientv3.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	if resp, err := cli.Get(ctx, "before"); err != nil || resp.Count != 1 {
+		t.Fatalf("restarted member over TLS: %v %v", resp, err)
 	}
 }

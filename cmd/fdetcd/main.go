@@ -2,7 +2,8 @@
 // frontdoor's cluster tests and demo, so neither needs a system etcd package.
 // It prints "ready" on stdout once the member serves clients (it has joined a
 // cluster with a leader) and stops cleanly on SIGTERM or SIGINT. Logs go to
-// stderr.
+// stderr. The TLS flags are etcd's own (-cert-file, -peer-cert-file, ...);
+// `fdetcd certs` makes a throwaway CA and certificates for them.
 package main
 
 import (
@@ -21,7 +22,13 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "certs" {
+		err = runCerts(os.Args[2:], os.Stdout)
+	} else {
+		err = run(os.Args[1:], os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "fdetcd:", err)
 		os.Exit(1)
 	}
@@ -77,6 +84,8 @@ func parse(args []string) (*embed.Config, error) {
 	level := fs.String("log-level", "warn", "debug, info, warn or error")
 	// Records frontdoor rewrites (agents, calls, registrations) would grow
 	// etcd's history to its space quota, where etcd refuses every write.
+	clientTLS := addTLSFlags(fs, "", "listen-client", "clients")
+	peerTLS := addTLSFlags(fs, "peer-", "listen-peer", "peers")
 	retention := fs.Duration("compaction-retention", time.Hour, "keep this much key history (periodic compaction; 0: never compact)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -106,6 +115,12 @@ func parse(args []string) (*embed.Config, error) {
 		return nil, err
 	}
 	cfg := embed.NewConfig()
+	if cfg.ClientTLSInfo, err = clientTLS.info(cu); err != nil {
+		return nil, err
+	}
+	if cfg.PeerTLSInfo, err = peerTLS.info(pu); err != nil {
+		return nil, err
+	}
 	cfg.Name = *name
 	cfg.Dir = *data
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
@@ -131,8 +146,8 @@ func parse(args []string) (*embed.Config, error) {
 
 func parseURL(flagName, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" || u.Host == "" || u.Port() == "" {
-		return nil, fmt.Errorf("-%s %q: want http://HOST:PORT", flagName, raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Port() == "" {
+		return nil, fmt.Errorf("-%s %q: want http://HOST:PORT or https://HOST:PORT", flagName, raw)
 	}
 	return u, nil
 }

@@ -41,8 +41,11 @@ type clusterNode struct {
 	edge    atomic.Pointer[sip.Edge]          // nil until built, like sb
 }
 
-// newEtcdClient dials the configured etcd members (TLS if configured).
-func newEtcdClient(cfg *config.Config) (*clientv3.Client, error) {
+// newEtcdClient dials the configured etcd members (TLS if configured) and
+// returns once one of them answers; if none does within etcdDialTimeout, the
+// error says why for each (a wrong CA, no client certificate, http against
+// a TLS member...).
+func newEtcdClient(ctx context.Context, cfg *config.Config) (*clientv3.Client, error) {
 	tlsConf, err := cfg.EtcdTLS()
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
@@ -52,6 +55,16 @@ func newEtcdClient(cfg *config.Config) (*clientv3.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: etcd client: %w", err)
 	}
+	// Serializable: any one member answers, with or without a quorum.
+	mctx, cancel := context.WithTimeout(ctx, etcdDialTimeout)
+	defer cancel()
+	if _, err := cli.MemberList(mctx, clientv3.WithSerializable()); err != nil {
+		cli.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("cluster: etcd: %w", ctx.Err())
+		}
+		return nil, explainEtcd(ctx, cfg, tlsConf, err)
+	}
 	return cli, nil
 }
 
@@ -60,7 +73,7 @@ func newEtcdClient(cfg *config.Config) (*clientv3.Client, error) {
 func openCluster(ctx context.Context, cfg *config.Config, rcfg routing.Config, log *slog.Logger) (*clusterNode, store.Store, error) {
 	cn := &clusterNode{cfg: cfg.Cluster}
 	var err error
-	if cn.cli, err = newEtcdClient(cfg); err != nil {
+	if cn.cli, err = newEtcdClient(ctx, cfg); err != nil {
 		return nil, nil, err
 	}
 	st, err := etcdstore.Open(etcdstore.Config{Client: cn.cli, Prefix: cfg.Cluster.Prefix})
@@ -190,7 +203,9 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cluster status: %s has no cluster: section (one node, no cluster)\n", cfg.Path)
 		return 1
 	}
-	cli, err := newEtcdClient(cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
+	defer cancel()
+	cli, err := newEtcdClient(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "cluster status: %v\n", err)
 		return 1
@@ -201,8 +216,6 @@ func runCluster(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cluster status: %v\n", err)
 		return 1
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
-	defer cancel()
 	status, err := center.ReadStatus(ctx, cli, cfg.Cluster.Prefix, st)
 	if err != nil {
 		status.Print(stdout) // what was read before the failure (the members, say)

@@ -56,6 +56,7 @@ type clusterNodeProc struct {
 
 // startClusterNodes writes each node's config on its own loopback address
 // and starts the binary for each, one after the other, so the first leads.
+// Against a TLS etcd each node gets cluster.tls with a client certificate.
 func startClusterNodes(t *testing.T, ctx context.Context, bin string, etcd *etcdtest.Cluster, ips ...string) []*clusterNodeProc {
 	t.Helper()
 	var endpoints []string
@@ -71,6 +72,10 @@ func startClusterNodes(t *testing.T, ctx context.Context, bin string, etcd *etcd
 		n.sip, n.http = fmt.Sprintf("%s:%d", ip, sipPort), fmt.Sprintf("http://%s:%d", ip, httpPort)
 		n.cfg, n.data = filepath.Join(dir, n.name+".yaml"), filepath.Join(dir, n.name)
 		yaml := fmt.Sprintf(clusterConfig, ip, sipPort, httpPort, rtpBase, rtpBase+99, n.name, strings.Join(endpoints, ", "))
+		if tl := etcd.TLS(); tl != nil { // each node its own client certificate
+			cert, key := tl.IssueClient(t, n.name, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+			yaml += fmt.Sprintf("  tls: { ca_file: %q, cert_file: %q, key_file: %q }\n", tl.CA, cert, key)
+		}
 		if err := os.WriteFile(n.cfg, []byte(yaml), 0o600); err != nil {
 			t.Fatal(err)
 		}

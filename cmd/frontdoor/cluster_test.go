@@ -28,15 +28,7 @@ func TestClusterSurvivesLosingAnyNode(t *testing.T) {
 	if l := waitLeader(t, ctx, nodes); l != a {
 		t.Fatalf("leader %s, want the first node started", l.name)
 	}
-	status := clusterStatus(t, bin, c)
-	for _, want := range []string{"etcd members (3):", "ACD leader: node-a", "nodes (3):", "node-b  sip " + b.sip} {
-		if !strings.Contains(status, want) {
-			t.Fatalf("cluster status lacks %q:\n%s", want, status)
-		}
-	}
-	if strings.Count(status, " healthy") != 3 {
-		t.Fatalf("cluster status: want 3 healthy members:\n%s", status)
-	}
+	wantClusterStatus(t, clusterStatus(t, bin, c), "etcd members (3):", "ACD leader: node-a", "nodes (3):", "node-b  sip "+b.sip)
 
 	// A call queued on node A is answered by agent 1001, registered on node C;
 	// the longest waiting caller (on A) goes before the one who called B later.
@@ -166,6 +158,20 @@ func TestClusterSurvivesLosingAnyNode(t *testing.T) {
 		if list := cdrs[call.id]; len(list) != 1 || list[0].Outcome != "cut_off" {
 			t.Errorf("call %s of a killed node: CDRs %+v, want one cut_off", call.id, list)
 		}
+	}
+}
+
+// wantClusterStatus checks `cluster status` output shows three healthy etcd
+// members and each of wants.
+func wantClusterStatus(t *testing.T, status string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(status, want) {
+			t.Fatalf("cluster status lacks %q:\n%s", want, status)
+		}
+	}
+	if strings.Count(status, " healthy") != 3 {
+		t.Fatalf("cluster status: want 3 healthy members:\n%s", status)
 	}
 }
 
