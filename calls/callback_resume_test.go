@@ -41,10 +41,16 @@ func resumedAfterStart(t *testing.T, st store.Store, node string) []string {
 	return ids
 }
 
-// putCallbacks books one callback of node-a's, one of node-b's and one from
-// before callbacks named a node; each waits an hour for its next attempt.
-func putCallbacks(t *testing.T, st store.Store) {
+// bookedStore is a bbolt store holding one callback of node-a's, one of
+// node-b's and one from before callbacks named a node; each waits an hour
+// for its next attempt.
+func bookedStore(t *testing.T) store.Store {
 	t.Helper()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	next := time.Now().Add(time.Hour)
 	for id, node := range map[string]string{"mine": "node-a", "theirs": "node-b", "unowned": ""} {
 		rec := store.Callback{CallID: id, Number: "01012345678", Agency: "tax", Attempts: 1, NextAt: next, Node: node}
@@ -52,18 +58,14 @@ func putCallbacks(t *testing.T, st store.Store) {
 			t.Fatal(err)
 		}
 	}
+	return st
 }
 
 // A cluster node starting resumes its own callbacks and claims the unowned
 // one, but leaves a live node's alone: resuming it too would call the
 // citizen back twice.
 func TestRestartResumesOnlyThisNodesCallbacks(t *testing.T) {
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	putCallbacks(t, st)
+	st := bookedStore(t)
 	if got := resumedAfterStart(t, st, "node-a"); !slices.Equal(got, []string{"mine", "unowned"}) {
 		t.Fatalf("node-a resumed %v, want its own and the unowned one", got)
 	}
@@ -85,12 +87,7 @@ func TestRestartResumesOnlyThisNodesCallbacks(t *testing.T) {
 
 // One node alone resumes every stored callback, as before callbacks named a node.
 func TestOneNodeResumesEveryCallback(t *testing.T) {
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	putCallbacks(t, st)
+	st := bookedStore(t)
 	if got := resumedAfterStart(t, st, ""); !slices.Equal(got, []string{"mine", "theirs", "unowned"}) {
 		t.Fatalf("resumed %v, want all three", got)
 	}

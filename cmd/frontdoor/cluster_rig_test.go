@@ -58,6 +58,12 @@ type clusterNodeProc struct {
 // and starts the binary for each, one after the other, so the first leads.
 func startClusterNodes(t *testing.T, ctx context.Context, bin string, etcd *etcdtest.Cluster, ips ...string) []*clusterNodeProc {
 	t.Helper()
+	return startClusterNodesWith(t, ctx, bin, etcd, clusterConfig, ips...)
+}
+
+// startClusterNodesWith is startClusterNodes with configs from template (clusterConfig's arguments).
+func startClusterNodesWith(t *testing.T, ctx context.Context, bin string, etcd *etcdtest.Cluster, template string, ips ...string) []*clusterNodeProc {
+	t.Helper()
 	var endpoints []string
 	for _, e := range etcd.Endpoints() {
 		endpoints = append(endpoints, `"`+e+`"`)
@@ -70,7 +76,7 @@ func startClusterNodes(t *testing.T, ctx context.Context, bin string, etcd *etcd
 		sipPort, httpPort := freePortOn(t, ip), freePortOn(t, ip)
 		n.sip, n.http = fmt.Sprintf("%s:%d", ip, sipPort), fmt.Sprintf("http://%s:%d", ip, httpPort)
 		n.cfg, n.data = filepath.Join(dir, n.name+".yaml"), filepath.Join(dir, n.name)
-		yaml := fmt.Sprintf(clusterConfig, ip, sipPort, httpPort, rtpBase, rtpBase+99, n.name, strings.Join(endpoints, ", "))
+		yaml := fmt.Sprintf(template, ip, sipPort, httpPort, rtpBase, rtpBase+99, n.name, strings.Join(endpoints, ", "))
 		if err := os.WriteFile(n.cfg, []byte(yaml), 0o600); err != nil {
 			t.Fatal(err)
 		}
