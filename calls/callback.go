@@ -149,7 +149,7 @@ func (s *Switchboard) bookCallback(c *Call, number string) bool {
 	}
 	c.mu.Lock()
 	rec := store.Callback{CallID: c.ID, Number: number, Dialled: c.Number, Agency: c.agency, Identity: c.identity,
-		BookedAt: s.now(), StartedAt: c.startedAt}
+		BookedAt: s.now(), StartedAt: c.startedAt, Node: s.cfg.Node}
 	c.callback = &rec
 	c.mu.Unlock()
 	if err := s.cfg.Store.PutCallback(context.Background(), rec); err != nil {
@@ -285,56 +285,6 @@ func (s *Switchboard) dropCallback(c *Call) {
 	if err := s.cfg.Store.DeleteCallback(context.Background(), c.ID); err != nil {
 		s.log.Error("store callback", "call", c.ID, "err", err)
 	}
-}
-
-// ResumeCallbacks brings back the callbacks booked before a restart. The engine's
-// queues start empty after a restart, so each joins its queue again at once (or
-// when its next attempt is due); the wait before the restart is not kept.
-func (s *Switchboard) ResumeCallbacks(ctx context.Context) error {
-	if s.cfg.Callback.Dialer == nil {
-		return nil
-	}
-	recs, err := s.cfg.Store.Callbacks(ctx)
-	if err != nil {
-		return errorf("resume callbacks: %w", err)
-	}
-	for _, rec := range recs {
-		rec := rec
-		s.mu.Lock()
-		_, queued := s.eng.Call(rec.CallID)
-		s.mu.Unlock()
-		if queued {
-			// In a cluster another node already waits with this callback.
-			continue
-		}
-		cctx, cancel := context.WithCancel(context.Background())
-		c := &Call{ID: rec.CallID, Number: rec.Dialled, From: rec.Number, sb: s, leg: goneLeg{done: closedChan},
-			keys: newKeyBuffer(), events: make(chan callEvent, 16), ctx: cctx, cancel: cancel,
-			state: StateIVR, agency: rec.Agency, identity: rec.Identity, startedAt: rec.StartedAt, callback: &rec}
-		s.mu.Lock()
-		s.calls[c.ID] = c
-		s.mu.Unlock()
-		s.log.Info("callback resumed", "call", c.ID, "agency", c.agency, "attempts", rec.Attempts)
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer s.finish(c)
-			if wait := time.Until(rec.NextAt); wait > 0 {
-				select {
-				case <-time.After(wait):
-				case <-cctx.Done():
-					return
-				}
-			}
-			c.mu.Lock()
-			c.queuedAt = s.now()
-			c.mu.Unlock()
-			c.setState(StateQueued)
-			s.enqueue(c)
-			c.waitCallback(cctx)
-		}()
-	}
-	return nil
 }
 
 var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()

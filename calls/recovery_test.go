@@ -20,7 +20,9 @@ func (noPhones) Dial(context.Context, string, Offer) (AgentLeg, error) {
 	return nil, errors.New("no phones in this test")
 }
 
-func newTestSwitchboard(t *testing.T, st store.Store) *Switchboard {
+// newTestSwitchboard is a switchboard of one tax queue on st; with changes
+// to its config applied.
+func newTestSwitchboard(t *testing.T, st store.Store, with ...func(*Config)) *Switchboard {
 	t.Helper()
 	eng, err := routing.NewEngine(routing.Config{
 		Queues: []routing.QueueConfig{{ID: "tax"}},
@@ -34,8 +36,12 @@ func newTestSwitchboard(t *testing.T, st store.Store) *Switchboard {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sb, err := New(Config{Agencies: []Agency{{ID: "tax", Name: "Tax", Digit: "1"}}, Engine: eng, Dialer: noPhones{},
-		Audio: NewAudio(set, log), Store: st, Logger: log})
+	cfg := Config{Agencies: []Agency{{ID: "tax", Name: "Tax", Digit: "1"}}, Engine: eng, Dialer: noPhones{},
+		Audio: NewAudio(set, log), Store: st, Logger: log}
+	for _, f := range with {
+		f(&cfg)
+	}
+	sb, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

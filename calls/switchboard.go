@@ -302,10 +302,11 @@ func (s *Switchboard) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
 	for _, c := range s.calls {
-		// A booked callback waiting for an agent has no one on the line and is in
-		// the store: the next start resumes it, so the drain need not wait for it.
+		// A booked callback waiting for an agent (or, resumed, for its next
+		// attempt: still StateIVR) has no one on the line and is in the store:
+		// the next start resumes it, so the drain need not wait for it.
 		c.mu.Lock()
-		if c.callback != nil && c.state == StateQueued {
+		if c.callback != nil && (c.state == StateQueued || c.state == StateIVR) {
 			c.suspended = true
 			c.cancel()
 		}

@@ -45,6 +45,12 @@ func (e *Edge) DialCitizen(ctx context.Context, number, callID string) (calls.Ca
 	req := sipmsg.NewRequest(sipmsg.INVITE, sipmsg.Uri{Scheme: "sip", User: number, Host: host, Port: port})
 	if strings.EqualFold(t.Transport, "tcp") {
 		req.SetTransport("TCP")
+	} else {
+		// From the listening socket, as an agent's INVITE (Dial): a fresh
+		// socket's source is not the address the Via names, so on a node
+		// listening on one address of several (a cluster node on 127.0.0.3)
+		// the trunk's answers went astray and no callback connected.
+		req.Laddr = e.listenAddr()
 	}
 	e.addFromTo(req, "Government Call Center", number)
 	req.AppendHeader(sipmsg.NewHeader("X-Frontdoor-Call", callID))

@@ -311,3 +311,29 @@ func (b *Bolt) DeleteCallback(ctx context.Context, callID string) error {
 func (b *Bolt) Callbacks(ctx context.Context) ([]Callback, error) {
 	return scan[Callback](ctx, b, bucketCB, nil)
 }
+
+// ClaimCallback implements Store: one read-modify-write transaction.
+func (b *Bolt) ClaimCallback(ctx context.Context, rec Callback, to string) (Callback, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Callback{}, false, err
+	}
+	var claimed Callback
+	var ok bool
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketCB)
+		raw := bk.Get([]byte(rec.CallID))
+		if raw == nil {
+			return nil
+		}
+		c, enc, fits, err := rec.Claimed(raw, to)
+		if err != nil || !fits {
+			return err
+		}
+		claimed, ok = c, true
+		return bk.Put([]byte(rec.CallID), enc)
+	})
+	if err != nil {
+		return Callback{}, false, fmt.Errorf("store: claim callback %s: %w", rec.CallID, err)
+	}
+	return claimed, ok, nil
+}

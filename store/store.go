@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -41,6 +42,13 @@ type Store interface {
 	PutCallback(ctx context.Context, c Callback) error
 	DeleteCallback(ctx context.Context, callID string) error
 	Callbacks(ctx context.Context) ([]Callback, error)
+	// ClaimCallback hands the callback rec (as read from Callbacks) to node
+	// to, if the stored record is still rec.Node's at rec.Claim: the stored
+	// and returned record then has Node to and Claim rec.Claim+1. Of nodes
+	// claiming the same read of a callback one wins; a claim made on a read
+	// older than the last claim fails. False, without error, when the
+	// callback is gone or was claimed since rec was read.
+	ClaimCallback(ctx context.Context, rec Callback, to string) (Callback, bool, error)
 	Close() error
 }
 
@@ -140,4 +148,26 @@ type Callback struct {
 	StartedAt time.Time         `json:"started_at"` // of the original call
 	Attempts  int               `json:"attempts"`
 	NextAt    time.Time         `json:"next_at"` // not before (retries)
+	// Node is the cluster node waiting with the callback (empty on one
+	// node): only it calls the citizen back; when it is lost, the leader
+	// claims the callback for itself (ClaimCallback).
+	Node string `json:"node,omitempty"`
+	// Claim counts the claims: each compares it, so two nodes racing for
+	// one callback cannot both win.
+	Claim int `json:"claim,omitempty"`
+}
+
+// Claimed decodes a callback as stored now (raw) and hands it to node to,
+// if it is still the one a claim read as rec; it returns the new record and
+// its encoding, or ok false when it was claimed since (or is another node's).
+func (rec Callback) Claimed(raw []byte, to string) (c Callback, enc []byte, ok bool, err error) {
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, nil, false, fmt.Errorf("callback %s: %w", rec.CallID, err)
+	}
+	if c.Node != rec.Node || c.Claim != rec.Claim {
+		return c, nil, false, nil
+	}
+	c.Node, c.Claim = to, c.Claim+1
+	enc, err = json.Marshal(c)
+	return c, enc, err == nil, err
 }

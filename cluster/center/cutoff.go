@@ -35,7 +35,10 @@ type CutOffs struct {
 }
 
 // Run sweeps while this node leads, until ctx ends.
-func (c *CutOffs) Run(ctx context.Context) {
+func (c *CutOffs) Run(ctx context.Context) { whileLeading(ctx, c.ACD, c.Log, "cut-off sweep", c.Sweep) }
+
+// whileLeading runs sweep every sweepEvery while acd says this node leads.
+func whileLeading(ctx context.Context, acd Leadership, log *slog.Logger, what string, sweep func(context.Context) (int, error)) {
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
 	for {
@@ -44,13 +47,26 @@ func (c *CutOffs) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if !c.ACD.IsLeader() {
+		if !acd.IsLeader() {
 			continue
 		}
-		if _, err := c.Sweep(ctx); err != nil && ctx.Err() == nil {
-			c.Log.Warn("cluster: cut-off sweep", "err", err)
+		if _, err := sweep(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("cluster: "+what, "err", err)
 		}
 	}
+}
+
+// present is the set of nodes with a presence key now.
+func present(ctx context.Context, acd Leadership) (map[string]bool, error) {
+	nodes, err := acd.Nodes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read nodes: %w", err)
+	}
+	out := map[string]bool{}
+	for _, n := range nodes {
+		out[n.NodeID] = true
+	}
+	return out, nil
 }
 
 // Sweep writes the cut-off CDRs of calls held by absent nodes and says how many.
@@ -62,17 +78,13 @@ func (c *CutOffs) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read calls in progress: %w", err)
 	}
-	nodes, err := c.ACD.Nodes(ctx)
+	alive, err := present(ctx, c.ACD)
 	if err != nil {
-		return 0, fmt.Errorf("read nodes: %w", err)
-	}
-	present := map[string]bool{}
-	for _, n := range nodes {
-		present[n.NodeID] = true
+		return 0, err
 	}
 	written := 0
 	for _, a := range active {
-		if a.Node == "" || present[a.Node] {
+		if a.Node == "" || alive[a.Node] {
 			continue
 		}
 		cdr := store.CDR{CallID: a.CallID, StartedAt: a.StartedAt, EndedAt: c.Now(), Number: a.Number,

@@ -1,7 +1,8 @@
 // Package center holds what a cluster node runs besides the replicated ACD
 // (package cluster) and the etcd store: the quorum watch that refuses new
-// calls while etcd cannot decide, the leader's cut-off sweep that writes the
-// CDRs of a dead node's calls, and the cluster status report.
+// calls while etcd cannot decide, the leader's sweeps that write the CDRs of
+// a dead node's calls (cut-off) and take over its booked callbacks
+// (takeover), and the cluster status report.
 package center
 
 import (

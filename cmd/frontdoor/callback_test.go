@@ -25,7 +25,17 @@ func callbackConfig(t *testing.T, trunk string, retries int) string {
 // caller's own number; frontdoor then hangs up.
 func bookCallback(t *testing.T, ctx context.Context, n *testNode) {
 	t.Helper()
-	out := dial(t, ctx, n, "126", []uint8{0}, 0, "")
+	bookCallbackAt(t, ctx, n.SIP, "01055556666")
+}
+
+// bookCallbackAt is bookCallback by caller user on the node at sipAddr.
+func bookCallbackAt(t *testing.T, ctx context.Context, sipAddr, user string) {
+	t.Helper()
+	out, err := newPhone(t, user).Call(ctx, sipAddr, "126", []uint8{0}, 0)
+	if err != nil {
+		t.Fatalf("%s calls 126 on %s: %v", user, sipAddr, err)
+	}
+	t.Cleanup(func() { out.Hangup(context.Background()) })
 	if !out.RTP.WaitReceived(ctx, promptFrame(t, "callback-offer")) {
 		t.Fatal("no callback offer")
 	}

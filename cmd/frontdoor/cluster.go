@@ -29,7 +29,8 @@ import (
 const etcdDialTimeout = 5 * time.Second
 
 // clusterNode is what cluster mode adds to a node: the etcd client, the
-// replicated ACD, the quorum watch and the leader's cut-off sweep.
+// replicated ACD, the quorum watch and the leader's sweeps (cut-off calls,
+// callbacks of lost nodes).
 type clusterNode struct {
 	cfg     *config.Cluster
 	cli     *clientv3.Client
@@ -161,10 +162,16 @@ func (cn *clusterNode) nodeAddrs(ctx context.Context) ([]string, error) {
 	return addrs, nil
 }
 
-// run keeps the quorum watch and the leader's sweep going until ctx ends.
-func (cn *clusterNode) run(ctx context.Context) {
+// run keeps the quorum watch and the leader's sweeps going until ctx ends;
+// callbacks are taken over only by a node that can call citizens back.
+func (cn *clusterNode) run(ctx context.Context, callbacks bool) {
 	go cn.quorum.Run(ctx)
 	go cn.cutoffs.Run(ctx)
+	if callbacks {
+		t := &center.Takeovers{ACD: cn.acd, Store: cn.cutoffs.Store, Node: cn.cfg.NodeID,
+			Resumer: cn.sb.Load(), Log: cn.cutoffs.Log}
+		go t.Run(ctx)
+	}
 }
 
 // role is this node's place for /metrics.

@@ -59,6 +59,12 @@ type clusterNodeProc struct {
 // Against a TLS etcd each node gets cluster.tls with a client certificate.
 func startClusterNodes(t *testing.T, ctx context.Context, bin string, etcd *etcdtest.Cluster, ips ...string) []*clusterNodeProc {
 	t.Helper()
+	return startClusterNodesWith(t, ctx, bin, etcd, clusterConfig, ips...)
+}
+
+// startClusterNodesWith is startClusterNodes with configs from template (clusterConfig's arguments).
+func startClusterNodesWith(t *testing.T, ctx context.Context, bin string, etcd *etcdtest.Cluster, template string, ips ...string) []*clusterNodeProc {
+	t.Helper()
 	var endpoints []string
 	for _, e := range etcd.Endpoints() {
 		endpoints = append(endpoints, `"`+e+`"`)
@@ -71,7 +77,7 @@ func startClusterNodes(t *testing.T, ctx context.Context, bin string, etcd *etcd
 		sipPort, httpPort := freePortOn(t, ip), freePortOn(t, ip)
 		n.sip, n.http = fmt.Sprintf("%s:%d", ip, sipPort), fmt.Sprintf("http://%s:%d", ip, httpPort)
 		n.cfg, n.data = filepath.Join(dir, n.name+".yaml"), filepath.Join(dir, n.name)
-		yaml := fmt.Sprintf(clusterConfig, ip, sipPort, httpPort, rtpBase, rtpBase+99, n.name, strings.Join(endpoints, ", "))
+		yaml := fmt.Sprintf(template, ip, sipPort, httpPort, rtpBase, rtpBase+99, n.name, strings.Join(endpoints, ", "))
 		if tl := etcd.TLS(); tl != nil { // each node its own client certificate
 			cert, key := tl.IssueClient(t, n.name, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 			yaml += fmt.Sprintf("  tls: { ca_file: %q, cert_file: %q, key_file: %q }\n", tl.CA, cert, key)

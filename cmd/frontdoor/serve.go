@@ -295,7 +295,7 @@ func (n *Node) Run(ctx context.Context) error {
 	defer func() { cancel(); <-sbDone }()
 	go func() { n.sb.Run(runCtx); close(sbDone) }()
 	if n.cluster != nil {
-		n.cluster.run(runCtx)
+		n.cluster.run(runCtx, n.cfg.Callback.Trunk != "")
 	}
 	if days := n.cfg.Recording.RetentionDays; days > 0 {
 		sw := &record.Sweeper{Dir: n.recordings, MaxAge: time.Duration(days) * 24 * time.Hour, Logger: n.log}

@@ -397,3 +397,6 @@ func (in *Incoming) Reinvite(ctx context.Context, pt uint8, direction string) (i
 
 // Addr is the phone's SIP address (for a phone standing in as a trunk).
 func (p *Phone) Addr() string { return fmt.Sprintf("127.0.0.1:%d", p.port) }
+
+// Pending is how many INVITEs arrived that NextIncoming has not returned yet.
+func (p *Phone) Pending() int { return len(p.incoming) }

@@ -180,3 +180,40 @@ func (s *Store) DeleteCallback(ctx context.Context, callID string) error {
 func (s *Store) Callbacks(ctx context.Context) ([]store.Callback, error) {
 	return listPrefix[store.Callback](ctx, s, "list callbacks", dirCallback)
 }
+
+// ClaimCallback implements store.Store: the record is rewritten only if its
+// mod revision is the one just read and judged claimable, so of two nodes
+// claiming at once the second re-reads, finds the first's claim, and fails.
+func (s *Store) ClaimCallback(ctx context.Context, rec store.Callback, to string) (store.Callback, bool, error) {
+	key := s.root + dirCallback + rec.CallID
+	var claimed store.Callback
+	var ok bool
+	err := s.do(ctx, "claim callback "+rec.CallID, func(ctx context.Context) error {
+		resp, err := s.cli.Get(ctx, key)
+		if err != nil {
+			return err
+		}
+		kvs := resp.Kvs
+		for len(kvs) == 1 {
+			c, enc, fits, err := rec.Claimed(kvs[0].Value, to)
+			if err != nil || !fits {
+				return err
+			}
+			txn, err := s.cli.Txn(ctx).
+				If(clientv3.Compare(clientv3.ModRevision(key), "=", kvs[0].ModRevision)).
+				Then(clientv3.OpPut(key, string(enc))).
+				Else(clientv3.OpGet(key)).
+				Commit()
+			if err != nil {
+				return err
+			}
+			if txn.Succeeded {
+				claimed, ok = c, true
+				return nil
+			}
+			kvs = txn.Responses[0].GetResponseRange().Kvs
+		}
+		return nil // gone
+	})
+	return claimed, ok, err
+}

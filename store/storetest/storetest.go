@@ -32,6 +32,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"AgentsRegistrationsActiveCalls", agentsRegistrationsActive},
 		{"EmptyKeysRefused", emptyKeysRefused},
 		{"CallbacksSurviveReopen", callbacksSurviveReopen},
+		{"CallbackClaimedOnce", callbackClaimedOnce},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, fresh(t)) })
 	}
@@ -248,7 +249,7 @@ func emptyKeysRefused(t *testing.T, open Opener) {
 func callbacksSurviveReopen(t *testing.T, open Opener) {
 	s := open(t)
 	ctx := context.Background()
-	cb := store.Callback{CallID: "c1", Number: "01012345678", Agency: "tax", Attempts: 1, BookedAt: time.Unix(1800000000, 0).UTC()}
+	cb := store.Callback{CallID: "c1", Number: "01012345678", Agency: "tax", Attempts: 1, BookedAt: time.Unix(1800000000, 0).UTC(), Node: "node-a"}
 	must(t, s.PutCallback(ctx, cb))
 	cb.Attempts = 2
 	must(t, s.PutCallback(ctx, cb))
@@ -257,11 +258,72 @@ func callbacksSurviveReopen(t *testing.T, open Opener) {
 	s = open(t)
 	defer closeStore(t, s)
 	got, err := s.Callbacks(ctx)
-	if err != nil || len(got) != 2 || got[0].Number != cb.Number || got[0].Attempts != 2 || !got[0].BookedAt.Equal(cb.BookedAt) || got[1].CallID != "c2" {
+	if err != nil || len(got) != 2 || got[0].Number != cb.Number || got[0].Attempts != 2 || !got[0].BookedAt.Equal(cb.BookedAt) || got[0].Node != "node-a" || got[1].CallID != "c2" {
 		t.Fatalf("after reopen: %+v %v", got, err)
 	}
 	must(t, s.DeleteCallback(ctx, "c1"))
 	if got, _ := s.Callbacks(ctx); len(got) != 1 || got[0].CallID != "c2" {
 		t.Fatalf("after deleting c1: %+v", got)
+	}
+}
+
+// A lost node's callback goes to one claimant only, with its schedule kept;
+// a claim made on an older read, or on another node's record, fails.
+func callbackClaimedOnce(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	next := T0.Add(time.Minute)
+	booked := store.Callback{CallID: "c1", Number: "01012345678", Agency: "tax", Attempts: 1, NextAt: next, Node: "node-x"}
+	must(t, s.PutCallback(ctx, booked))
+	recs, err := s.Callbacks(ctx)
+	must(t, err)
+	read := recs[0]
+	if _, ok, err := s.ClaimCallback(ctx, store.Callback{CallID: "c1", Node: "node-y"}, "node-z"); ok || err != nil {
+		t.Errorf("claimed from a node that does not hold it: %v %v", ok, err)
+	}
+	if _, ok, err := s.ClaimCallback(ctx, store.Callback{CallID: "gone", Node: "node-x"}, "node-z"); ok || err != nil {
+		t.Errorf("claimed a callback that is not stored: %v %v", ok, err)
+	}
+	// Leaders racing for the same read: exactly one wins.
+	won := make(chan string, 8)
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			to := fmt.Sprint("node-", i)
+			_, ok, err := s.ClaimCallback(ctx, read, to)
+			if ok {
+				won <- to
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		must(t, <-errs)
+	}
+	close(won)
+	var winners []string
+	for w := range won {
+		winners = append(winners, w)
+	}
+	if len(winners) != 1 {
+		t.Fatalf("claimed by %v, want exactly one node", winners)
+	}
+	closeStore(t, s)
+	s = open(t)
+	defer closeStore(t, s)
+	recs, err = s.Callbacks(ctx)
+	must(t, err)
+	got := recs[0]
+	if got.Node != winners[0] || got.Claim != 1 || got.Attempts != 1 || !got.NextAt.Equal(next) || got.Number != booked.Number {
+		t.Errorf("after the claim: %+v, want node %s, claim 1, the schedule kept", got, winners[0])
+	}
+	// The node itself, restarting, claims its callback again: a claim made
+	// on the read before that fails even though the node is the same.
+	mine, ok, err := s.ClaimCallback(ctx, got, got.Node)
+	if !ok || err != nil || mine.Claim != 2 || mine.Node != got.Node {
+		t.Fatalf("the holder's own claim: %+v %v %v", mine, ok, err)
+	}
+	if _, ok, err := s.ClaimCallback(ctx, got, "node-late"); ok || err != nil {
+		t.Errorf("a claim on a stale read won: %v %v", ok, err)
 	}
 }

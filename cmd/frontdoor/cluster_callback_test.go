@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdoor-project/frontdoor/cluster/etcdtest"
+	"github.com/frontdoor-project/frontdoor/internal/testua"
+)
+
+// A callback booked on a node that then dies (kill -9; a follower first, then
+// the leader) is not lost: the leader (the new one, when the leader died)
+// takes it over, and once an agent on a survivor is ready the trunk gets
+// exactly one call-back INVITE, from that survivor; the agent and the citizen
+// hear each other, and the call's one CDR says answered by the agent.
+func TestClusterCallbackSurvivesItsNodesDeath(t *testing.T) {
+	ctx := timeout(t, 150*time.Second)
+	trunk := newPhone(t, "trunk")
+	trunk.AutoAnswer = 1000 // the citizen's phone behind the trunk
+	etcd := etcdtest.Start(t, 3)
+	bin := buildBinary(t)
+	yaml := strings.Replace(clusterConfig, `number: "110"`, fmt.Sprintf("number: \"110\"\ncallback: { trunk: %q, offer_when_wait_seconds: 60, retries: 1, retry_after_seconds: 1, ring_seconds: 5 }", trunk.Addr()), 1)
+	nodes := startClusterNodesWith(t, ctx, bin, etcd, yaml, "127.0.0.2", "127.0.0.3", "127.0.0.4")
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	if l := waitLeader(t, ctx, nodes); l != a {
+		t.Fatalf("leader %s, want the first node started", l.name)
+	}
+	// Agent 1001's phone is on C, which outlives both kills; logged in but
+	// not ready, nobody works the queue: the wait is unknown, so a
+	// callback is offered.
+	agent := newPhone(t, "1001")
+	agent.AutoAnswer = 2000
+	if code, err := agent.Register(ctx, c.sip, "pw1001", 3600); err != nil || code != 200 {
+		t.Fatalf("register 1001 on node C: %d %v", code, err)
+	}
+	waitAgentState(t, ctx, a.http, "1001", "not_ready")
+
+	callBackAfterKill(t, ctx, trunk, agent, b, "01071120001", a, c) // a follower
+	apiPut(t, c.http, "/api/v1/agents/1001/state", `{"state":"not_ready","reason":"break"}`)
+	waitAgentState(t, ctx, c.http, "1001", "not_ready")
+	callBackAfterKill(t, ctx, trunk, agent, a, "01071120002", c) // the leader
+}
+
+// callBackAfterKill books a callback by citizen on node booked, kills booked
+// and checks a survivor (the leader among survivors) calls the citizen back
+// once agent is ready, and records it.
+func callBackAfterKill(t *testing.T, ctx context.Context, trunk, agent *testua.Phone, booked *clusterNodeProc, citizen string, survivors ...*clusterNodeProc) {
+	t.Helper()
+	bookCallbackAt(t, ctx, booked.sip, citizen)
+	id := waitCall(t, ctx, booked, citizen, "queued", booked.name)
+	booked.kill()
+	leader := waitLeader(t, ctx, survivors)
+	// The lost node's callback waits in the queue again, held by the leader.
+	if got := waitCall(t, ctx, leader, citizen, "queued", leader.name); got != id {
+		t.Fatalf("%s holds call %s from %s, want the booked callback %s", leader.name, got, citizen, id)
+	}
+	apiPut(t, survivors[len(survivors)-1].http, "/api/v1/agents/1001/state", `{"state":"ready"}`)
+	agentIn, err := agent.NextIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := agentIn.Req.GetHeader("X-Frontdoor-Call").Value(); got != id {
+		t.Fatalf("agent offered call %s, want the callback %s", got, id)
+	}
+	in, err := trunk.NextIncoming(ctx)
+	if err != nil {
+		t.Fatalf("no call-back INVITE at the trunk after %s's death: %v", booked.name, err)
+	}
+	if in.Req.Recipient.User != citizen || in.Req.GetHeader("X-Frontdoor-Call").Value() != id {
+		t.Fatalf("call-back INVITE to %s for call %s, want %s for %s", in.Req.Recipient.User, in.Req.GetHeader("X-Frontdoor-Call").Value(), citizen, id)
+	}
+	// Sent from the leader's SIP socket, which its Via names (answers
+	// follow the Via: from any other socket they went astray).
+	if via := in.Req.Via(); in.Req.Source() != leader.sip || via == nil || net.JoinHostPort(via.Host, fmt.Sprint(via.Port)) != leader.sip {
+		t.Fatalf("call-back INVITE from %s (Via %v), want the leader %s at %s", in.Req.Source(), via, leader.name, leader.sip)
+	}
+	if !agentIn.RTP.WaitTone(ctx, 1000) || !in.RTP.WaitTone(ctx, 2000) {
+		t.Fatal("the agent and the citizen called back do not hear each other")
+	}
+	in.Dialog.Bye(ctx)
+	waitCDROutcome(t, ctx, leader, id, "answered")
+	if cdr := clusterCDRs(t, leader)[id][0]; cdr.Agent != "1001" || cdr.Agency != "tax" {
+		t.Fatalf("callback CDR %+v, want tax answered by 1001", cdr)
+	}
+	// Done everywhere: no node holds the call or its callback any more.
+	waitCallGone(t, ctx, id, survivors...)
+	if n := trunk.Pending(); n != 0 {
+		t.Fatalf("the trunk got %d more call-back INVITEs", n)
+	}
+	if n := agent.Pending(); n != 0 {
+		t.Fatalf("the agent got %d more offers", n)
+	}
+}
+
+// waitCallGone polls the nodes' calls views until none shows callID.
+func waitCallGone(t *testing.T, ctx context.Context, callID string, nodes ...*clusterNodeProc) {
+	t.Helper()
+	for _, n := range nodes {
+		for {
+			var list []clusterCallView
+			apiGet(t, n.http, "/api/v1/calls", &list)
+			found := false
+			for _, c := range list {
+				found = found || c.ID == callID
+			}
+			if !found {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("call %s still in %s's view: %+v", callID, n.name, list)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+}
