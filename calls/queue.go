@@ -148,6 +148,7 @@ func (c *Call) talk(ctx context.Context, agentID string, leg AgentLeg) (string, 
 	defer func() { stopRecording() }()
 	stop := c.sb.cfg.Bridge(callerEP, agentEP)
 	defer func() { stop() }()
+	c.sb.recordAnswered(c) // with the media already flowing (recovery.go)
 	defer c.endCoaching()
 	for {
 		select {

@@ -86,8 +86,7 @@ func (s *Switchboard) recoverFromStore() {
 		// A CDR already written means the node died between writing it and
 		// forgetting the call: the call did finish.
 		if !written[a.CallID] {
-			cdr := store.CDR{CallID: a.CallID, StartedAt: a.StartedAt, EndedAt: now, Number: a.Number,
-				Agency: a.Agency, Outcome: OutcomeCutOff}
+			cdr := a.CutOffCDR(now, OutcomeCutOff)
 			if err := s.cfg.Store.PutCDR(ctx, cdr); err != nil && !errors.Is(err, store.ErrCDRExists) {
 				s.log.Error("recovery: CDR of a cut-off call", "call", a.CallID, "err", err)
 				continue
@@ -106,6 +105,30 @@ func (s *Switchboard) recordActive(c *Call) {
 	a := store.ActiveCall{CallID: c.ID, Number: c.Number, From: c.From, Agency: c.agency, StartedAt: c.startedAt, Node: s.cfg.Node}
 	if err := s.cfg.Store.PutActiveCall(context.Background(), a); err != nil {
 		s.log.Error("store call in progress", "call", c.ID, "err", err)
+	}
+}
+
+// recordAnswered writes the call's trace again with its agent and times, so
+// a crash during the talk still leaves a CDR that names the agent.
+func (s *Switchboard) recordAnswered(c *Call) {
+	c.mu.Lock()
+	a := store.ActiveCall{CallID: c.ID, Number: c.Number, From: c.From, Agency: c.agency, StartedAt: c.startedAt,
+		Node: s.cfg.Node, Agent: c.agent}
+	if !c.queuedAt.IsZero() {
+		q := c.queuedAt
+		a.QueuedAt = &q
+	}
+	if !c.answeredAt.IsZero() {
+		at := c.answeredAt
+		a.AnsweredAt = &at
+	}
+	done := !c.endedAt.IsZero()
+	c.mu.Unlock()
+	if done {
+		return // the CDR is written (or being written): no trace to refresh
+	}
+	if err := s.cfg.Store.PutActiveCall(context.Background(), a); err != nil {
+		s.log.Error("store answered call in progress", "call", c.ID, "err", err)
 	}
 }
 

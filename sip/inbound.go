@@ -24,6 +24,10 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		e.onReinvite(req, tx)
 		return
 	}
+	// 100 at once, before any admission work: a proxy in front (Kamailio's
+	// fr_timer) takes a silent node for dead and fails the call over, and
+	// the caller's UA stops retransmitting.
+	e.respond(tx, req, sipmsg.StatusTrying, "Trying")
 	if h := req.GetHeader(DeliverHeader); h != nil {
 		// A cluster node's call for an agent whose softphone is here (deliver.go);
 		// not counted against the source's caller budget: it is a node.
@@ -103,7 +107,6 @@ func (e *Edge) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	defer dlg.Close()
-	dlg.Respond(sipmsg.StatusTrying, "Trying", nil)
 
 	leg := media.NewRTPLeg(conn, media.LegConfig{Remote: remote.UDPAddr(), Codec: codec, DTMFPayloadType: dtmfPT,
 		Timeout: e.cfg.RTPTimeout, HoldTimeout: e.cfg.HoldTimeout, Logger: e.log, Stats: e.cfg.RTPStats})

@@ -133,6 +133,31 @@ type ActiveCall struct {
 	// Node is the cluster node holding the call's leg (empty on one node):
 	// when that node is lost, a survivor records the call as cut off.
 	Node string `json:"node,omitempty"`
+	// Written again when an agent answers, so the cut-off CDR still says
+	// who had the call and how long the caller waited.
+	QueuedAt   *time.Time `json:"queued_at,omitempty"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	Agent      string     `json:"agent,omitempty"`
+}
+
+// CutOffCDR is the record of a call in progress whose node stopped (crash,
+// kill -9, power loss) at end, as far as the trace tells.
+func (a ActiveCall) CutOffCDR(end time.Time, outcome string) CDR {
+	cdr := CDR{CallID: a.CallID, StartedAt: a.StartedAt, EndedAt: end, Number: a.Number,
+		Agency: a.Agency, Agent: a.Agent, Outcome: outcome}
+	if a.QueuedAt != nil {
+		until := end
+		if a.AnsweredAt != nil {
+			until = *a.AnsweredAt
+		}
+		cdr.WaitSeconds = until.Sub(*a.QueuedAt).Seconds()
+	}
+	if a.AnsweredAt != nil {
+		at := *a.AnsweredAt
+		cdr.AnsweredAt = &at
+		cdr.TalkSeconds = end.Sub(at).Seconds()
+	}
+	return cdr
 }
 
 // Callback is a booked callback (virtual hold): the caller hung up keeping their

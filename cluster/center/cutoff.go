@@ -87,8 +87,7 @@ func (c *CutOffs) Sweep(ctx context.Context) (int, error) {
 		if a.Node == "" || alive[a.Node] {
 			continue
 		}
-		cdr := store.CDR{CallID: a.CallID, StartedAt: a.StartedAt, EndedAt: c.Now(), Number: a.Number,
-			Agency: a.Agency, Outcome: OutcomeCutOff}
+		cdr := a.CutOffCDR(c.Now(), OutcomeCutOff)
 		switch err := c.Store.PutCDR(ctx, cdr); {
 		case errors.Is(err, store.ErrCDRExists):
 			// The node wrote the call's own CDR just before it died.

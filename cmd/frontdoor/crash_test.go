@@ -267,6 +267,20 @@ func TestKill9UnderLoadLosesNothing(t *testing.T) {
 			}
 		}
 	}
+	// A call cut off while talking keeps its agent: the trace is written
+	// again once the agent answers (calls/recovery.go recordAnswered).
+	wantAgent := map[string]string{"126": "1001", "125": "1002"}
+	withAgent := 0
+	for _, c := range cdrs {
+		if c.Outcome != "cut_off" || c.Agent == "" {
+			continue
+		}
+		withAgent++
+		if c.Agent != wantAgent[c.Number] || c.AnsweredAt == nil || c.TalkSeconds < 0 {
+			t.Errorf("cut-off call %s: agent %q answered %v talk %.2fs, want agent %s and an answer time", c.CallID, c.Agent, c.AnsweredAt, c.TalkSeconds, wantAgent[c.Number])
+		}
+	}
+	t.Logf("%d of %d cut_off CDRs name the agent who had the call", withAgent, cutOff)
 	if cutOff < unknown {
 		t.Errorf("%d calls answered but never connected when killed, only %d cut_off CDRs", unknown, cutOff)
 	}
