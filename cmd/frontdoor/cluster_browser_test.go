@@ -101,6 +101,13 @@ func TestClusterChromiumSoftphone(t *testing.T) {
 	for _, call := range []*clusterCaller{w, v} {
 		waitCDROutcome(t, ctx, b, call.id, "cut_off")
 	}
+	// w was talking to 1003 when its node died: its CDR still says so; v only rang.
+	if cdr := clusterCDRs(t, b)[w.id][0]; cdr.Agent != "1003" || cdr.AnsweredAt == nil {
+		t.Errorf("cut-off call w's CDR %+v, want answered by 1003 before the cut", cdr)
+	}
+	if cdr := clusterCDRs(t, b)[v.id][0]; cdr.Agent != "" || cdr.AnsweredAt != nil {
+		t.Errorf("cut-off call v's CDR %+v, want no agent (it only rang)", cdr)
+	}
 	for _, call := range []*clusterCaller{x, y, z} {
 		waitCDROutcome(t, ctx, b, call.id, "answered")
 		if cdr := clusterCDRs(t, b)[call.id][0]; cdr.Agent != "1003" || cdr.Agency != "tax" {
