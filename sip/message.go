@@ -50,6 +50,11 @@ func (e *Edge) SendText(ctx context.Context, number, text string) error {
 	req := sipmsg.NewRequest(sipmsg.MESSAGE, ruri)
 	if strings.EqualFold(t.Transport, "tcp") {
 		req.SetTransport("TCP")
+	} else {
+		// From the listening socket, as the INVITEs to agents and trunks
+		// (outbound.go): on a node bound to one address of several a fresh
+		// socket's source is not the address the trunk knows.
+		req.Laddr = e.listenAddr()
 	}
 	from := sipmsg.Uri{Scheme: "sip", User: e.cfg.Number, Host: e.cfg.AdvertiseIP, Port: e.port}
 	if t.From != "" {
