@@ -245,8 +245,18 @@ func (l *sipLeg) Hangup(ctx context.Context) error {
 	select {
 	case <-l.dlg.Context().Done():
 	default:
+		if _, ok := ctx.Deadline(); !ok {
+			// A peer that died (a cluster node after kill -9) never answers:
+			// the call's cleanup need not wait out Timer F's 32 s for it.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, byeTimeout)
+			defer cancel()
+		}
 		err = l.dlg.Bye(ctx)
 	}
 	l.close()
 	return err
 }
+
+// byeTimeout bounds the wait for a BYE's answer; the leg is closed either way.
+const byeTimeout = 4 * time.Second
