@@ -39,8 +39,11 @@ func (s *Server) coach(w http.ResponseWriter, r *http.Request) {
 	err := s.cfg.Coach(r.Context(), callID, p.ID, req.Mode)
 	entry := AuditEntry{Time: s.clock.Now(), Kind: AuditKindCoach, Actor: p.ID, State: req.Mode, Result: "ok", Detail: "call=" + callID}
 	status, code := http.StatusAccepted, ""
+	if st, c, ok := callActionError(w, err); ok {
+		status, code = st, c
+	}
 	switch {
-	case err == nil:
+	case err == nil, code != "":
 	case errors.Is(err, calls.ErrBadState):
 		status, code = http.StatusBadRequest, "bad_mode"
 	case errors.Is(err, calls.ErrNotConnected):

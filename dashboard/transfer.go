@@ -14,6 +14,8 @@ type transferRequest struct {
 // transfer hands a call in progress to another agency's queue (blind transfer):
 // POST /api/v1/calls/{id}/transfer {"to"}. An agent may transfer only its own
 // call; supervisors and admins any. The softphone's transfer button uses it.
+// In a cluster the call may be held on another node: the check is made here,
+// from this node's session, and the switchboard forwards the transfer.
 func (s *Server) transfer(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Transfer == nil {
 		writeError(w, http.StatusNotFound, "transfer_disabled", "transfers are not available")
@@ -30,7 +32,11 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "forbidden", "agents transfer only their own calls")
 		return
 	}
-	err := s.cfg.Transfer(r.Context(), callID, req.To)
+	err := s.cfg.Transfer(r.Context(), callID, req.To, p.ID)
+	if status, code, ok := callActionError(w, err); ok {
+		writeError(w, status, code, err.Error())
+		return
+	}
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusAccepted, map[string]string{"call_id": callID, "to": req.To})

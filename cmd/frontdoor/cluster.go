@@ -35,6 +35,7 @@ type clusterNode struct {
 	acd     *cluster.ACD
 	quorum  *center.Quorum
 	cutoffs *center.CutOffs
+	cmds    *cluster.Commands                 // actions on calls, to and from the nodes holding them
 	mu      sync.Mutex                        // the switchboard's lock, which the replica applies under
 	sb      atomic.Pointer[calls.Switchboard] // nil until built: entries before it concern no call of ours
 }
@@ -77,6 +78,7 @@ func openCluster(ctx context.Context, cfg *config.Config, rcfg routing.Config, l
 	}
 	cn.quorum = center.NewQuorum(cn.cli, cfg.Cluster.Prefix+"/nodes/"+cfg.Cluster.NodeID, log)
 	cn.cutoffs = &center.CutOffs{ACD: cn.acd, Store: st, Log: log, Now: time.Now}
+	cn.cmds = cluster.NewCommands(cn.cli, cfg.Cluster.Prefix, cfg.Cluster.NodeID, log)
 	return cn, st, nil
 }
 
@@ -100,6 +102,7 @@ func (cn *clusterNode) onApplied(e cluster.Entry, acts []routing.Action, _ error
 func (cn *clusterNode) wire(scfg *calls.Config) {
 	scfg.Engine, scfg.ACD, scfg.Node, scfg.Locker = cn.acd.Engine(), cn.acd, cn.cfg.NodeID, &cn.mu
 	scfg.Available = cn.quorum.Err
+	scfg.Forward = commandForwarder{cn.cmds}
 }
 
 // remoteHome is the advertised SIP address of the node agentID is homed on
@@ -137,10 +140,12 @@ func (cn *clusterNode) nodeAddrs(ctx context.Context) ([]string, error) {
 	return addrs, nil
 }
 
-// run keeps the quorum watch and the leader's sweep going until ctx ends.
+// run keeps the quorum watch, the leader's sweep and the command inbox going
+// until ctx ends.
 func (cn *clusterNode) run(ctx context.Context) {
 	go cn.quorum.Run(ctx)
 	go cn.cutoffs.Run(ctx)
+	go cn.cmds.Serve(ctx, cn.execute)
 }
 
 // role is this node's place for /metrics.
