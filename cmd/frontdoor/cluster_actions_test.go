@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/frontdoor-project/frontdoor/cluster/etcdtest"
-	"github.com/frontdoor-project/frontdoor/webrtc/webrtctest"
 )
 
 // actionAnswer is an API answer to an action on a call.
@@ -50,18 +49,7 @@ func TestClusterTransferFromAnotherNode(t *testing.T) {
 	a, b := nodes[0], nodes[1]
 
 	customs := clusterAgent(t, ctx, "1002", 3000, b, a)
-	page, err := webrtctest.Dial(ctx, b.http, "/api/v1/ws/agent", loginAt(t, b.http, "1003"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(page.Close)
-	page.Tone = 2000
-	if _, err := page.Next(ctx, "hello"); err != nil {
-		t.Fatal(err)
-	}
-	waitAgentState(t, ctx, a.http, "1003", "not_ready")
-	apiPut(t, b.http, "/api/v1/agents/1003/state", `{"state":"ready"}`)
-	waitAgentState(t, ctx, a.http, "1003", "ready")
+	page := clusterSoftphone(t, ctx, "1003", 2000, b, a)
 
 	x := dialCluster(t, ctx, "01071120001", 1000, a, "126", "ringing", a)
 	acceptOn(t, ctx, page, x.id)
