@@ -30,13 +30,15 @@ import (
 
 // Command is an action asked on one node for the node holding the call.
 type Command struct {
-	ID        string    `json:"id"`
-	From      string    `json:"from"`      // the requesting node
-	Kind      string    `json:"kind"`      // what to do (the caller's vocabulary: transfer, coach)
-	CallID    string    `json:"call_id"`   // the call to do it to
-	Arg       string    `json:"arg"`       // the action's argument (a transfer's target, a coaching mode)
-	Principal string    `json:"principal"` // the user it is done for, checked on From; for the owner's log
-	Deadline  time.Time `json:"deadline"`  // the requester stops waiting then
+	ID        string `json:"id"`
+	From      string `json:"from"`      // the requesting node
+	Kind      string `json:"kind"`      // what to do (the caller's vocabulary: transfer, coach)
+	CallID    string `json:"call_id"`   // the call to do it to
+	Arg       string `json:"arg"`       // the action's argument (a transfer's target, a coaching mode)
+	Principal string `json:"principal"` // the user it is done for, checked on From; for the owner's log
+	// WaitMS is how long the requester waits from writing it: relative, so
+	// that the nodes' clocks need not agree.
+	WaitMS int64 `json:"wait_ms"`
 }
 
 // Reply is the owner's answer: an empty Code is success.
@@ -61,6 +63,11 @@ const (
 	// ownerMargin is how much earlier than the requester the owner gives up,
 	// so that its reply (a timeout, say) arrives while someone still waits.
 	ownerMargin = 2 * time.Second
+	// rewatchDelay spaces watches started again after a failure (no etcd
+	// leader fails them at once).
+	rewatchDelay = 200 * time.Millisecond
+	// etcdOpTimeout bounds one etcd round trip outside a request's wait.
+	etcdOpTimeout = 2 * time.Second
 )
 
 // Commands is one node's end of the command channel: it sends commands to
@@ -96,7 +103,7 @@ func (c *Commands) Send(ctx context.Context, owner string, cmd Command) (Reply, 
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
-	cmd.ID, cmd.From, cmd.Deadline = newCommandID(), c.node, deadline
+	cmd.ID, cmd.From, cmd.WaitMS = newCommandID(), c.node, time.Until(deadline).Milliseconds()
 	val, err := json.Marshal(cmd)
 	if err != nil {
 		return Reply{}, fmt.Errorf("command %s: %w", cmd.Kind, err)
@@ -141,6 +148,9 @@ func (c *Commands) await(ctx context.Context, owner, id string, rev int64) (Repl
 			return reply, err
 		}
 		rev = next
+		if sleepCtx(ctx, rewatchDelay) != nil {
+			return Reply{}, fmt.Errorf("%w (node %s): %w", ErrCommandTimeout, owner, ctx.Err())
+		}
 	}
 }
 
@@ -179,7 +189,7 @@ func (c *Commands) awaitOnce(ctx context.Context, replies, presence clientv3.Wat
 // withdraw takes back a command nobody answered: if it is still there the
 // owner never took it, and now never will.
 func (c *Commands) withdraw(key string, timeout error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), etcdOpTimeout)
 	defer cancel()
 	res, err := c.cli.Delete(ctx, key)
 	switch {
@@ -193,7 +203,7 @@ func (c *Commands) withdraw(key string, timeout error) error {
 }
 
 func (c *Commands) revoke(id clientv3.LeaseID) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), etcdOpTimeout)
 	defer cancel()
 	if _, err := c.cli.Revoke(ctx, id); err != nil {
 		c.log.Debug("cluster: revoke command lease (it expires anyway)", "err", err)
@@ -217,7 +227,7 @@ func newCommandID() string {
 
 // Serve carries out the commands sent to this node until ctx ends, each with
 // handle on its own goroutine, under a context ending a little before its
-// requester stops waiting. Commands already waiting when it starts are served
+// requester stops waiting (ownerMargin, or half its wait if shorter). Commands already waiting when it starts are served
 // too (the requester may still be waiting for them).
 func (c *Commands) Serve(ctx context.Context, handle func(context.Context, Command) Reply) {
 	var wg sync.WaitGroup
@@ -246,6 +256,7 @@ func (c *Commands) Serve(ctx context.Context, handle func(context.Context, Comma
 				if wr.CompactRevision > 0 {
 					rev = 0 // compacted away: read what is there again
 				}
+				sleepCtx(ctx, rewatchDelay)
 				break
 			}
 			rev = wr.Header.Revision + 1
@@ -262,7 +273,9 @@ func (c *Commands) Serve(ctx context.Context, handle func(context.Context, Comma
 // second delivery both find it gone), carries it out and writes the reply.
 func (c *Commands) serveOne(ctx context.Context, key, val []byte, modRev, lease int64, handle func(context.Context, Command) Reply) {
 	k := string(key)
-	take, err := c.cli.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(k), "=", modRev)).Then(clientv3.OpDelete(k)).Commit()
+	tctx, cancel := context.WithTimeout(ctx, etcdOpTimeout)
+	defer cancel()
+	take, err := c.cli.Txn(tctx).If(clientv3.Compare(clientv3.ModRevision(k), "=", modRev)).Then(clientv3.OpDelete(k)).Commit()
 	if err != nil {
 		c.log.Warn("cluster: taking a command", "key", k, "err", err)
 		return
@@ -277,12 +290,13 @@ func (c *Commands) serveOne(ctx context.Context, key, val []byte, modRev, lease 
 	}
 	c.log.Info("cluster: carrying out a command", "kind", cmd.Kind, "call", cmd.CallID, "arg", cmd.Arg,
 		"principal", cmd.Principal, "from", cmd.From)
-	hctx, cancel := context.WithDeadline(ctx, cmd.Deadline.Add(-ownerMargin))
+	wait := time.Duration(cmd.WaitMS) * time.Millisecond
+	hctx, hcancel := context.WithTimeout(ctx, max(wait-ownerMargin, wait/2))
 	reply := handle(hctx, cmd)
-	cancel()
+	hcancel()
 	out, _ := json.Marshal(reply)
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
+	pctx, pcancel := context.WithTimeout(ctx, etcdOpTimeout)
+	defer pcancel()
 	if _, err := c.cli.Put(pctx, c.replyKey(cmd.ID), string(out), clientv3.WithLease(clientv3.LeaseID(lease))); err != nil {
 		// The lease is gone when the requester gave up (or died): nobody to tell.
 		c.log.Warn("cluster: writing a command's reply", "kind", cmd.Kind, "call", cmd.CallID, "from", cmd.From, "err", err)

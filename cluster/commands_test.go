@@ -11,7 +11,7 @@ import (
 )
 
 // present puts node's presence key as its ACD would, on a lease of its own.
-func present(t *testing.T, cli *clientv3.Client, node string) {
+func present(t testing.TB, cli *clientv3.Client, node string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -29,29 +29,20 @@ func present(t *testing.T, cli *clientv3.Client, node string) {
 // and is withdrawn (never carried out later); one whose owner leaves while
 // carrying it out says the owner is gone. Nothing is left in etcd.
 func TestCommandsRoundTrip(t *testing.T) {
-	etcd := startEtcd(t, 1)
-	cliA, cliB := etcd.client(t), etcd.client(t)
-	a, b := NewCommands(cliA, "/fd", "a", quietLogger()), NewCommands(cliB, "/fd", "b", quietLogger())
-	present(t, cliB, "b")
-	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan Command, 4)
 	block := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		b.Serve(ctx, func(ctx context.Context, cmd Command) Reply {
-			served <- cmd
-			if cmd.Kind == "block" {
-				<-block
-				return Reply{}
-			}
-			if cmd.Arg == "nowhere" {
-				return Reply{Code: "unknown_target", Message: "no agency nowhere"}
-			}
+	defer close(block) // before the cleanup that waits for the owner's Serve
+	cliA, a := commandPair(t, 1, func(ctx context.Context, cmd Command) Reply {
+		served <- cmd
+		if cmd.Kind == "block" {
+			<-block
 			return Reply{}
-		})
-	}()
-	defer func() { cancel(); close(block); <-done }()
+		}
+		if cmd.Arg == "nowhere" {
+			return Reply{Code: "unknown_target", Message: "no agency nowhere"}
+		}
+		return Reply{}
+	})
 
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
@@ -96,4 +87,39 @@ func TestCommandsRoundTrip(t *testing.T) {
 	if err != nil || left.Count != 0 {
 		t.Fatalf("keys left under /fd/commands/: %v %v", left.Count, err)
 	}
+}
+
+// BenchmarkCommandRoundTrip is one forwarded action through a 3-member etcd
+// (grant, write, take, reply, revoke) with a handler that does nothing:
+// what forwarding adds to a transfer or a coaching request.
+func BenchmarkCommandRoundTrip(b *testing.B) {
+	_, a := commandPair(b, 3, func(context.Context, Command) Reply { return Reply{} })
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if _, err := a.Send(sctx, "b", Command{Kind: "transfer", CallID: "c1", Arg: "customs"}); err != nil {
+			b.Fatal(err)
+		}
+		scancel()
+	}
+	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/command")
+}
+
+// commandPair is an etcd of members members with node a's command channel
+// and node b present and serving with handle (until the test's cleanup).
+func commandPair(t testing.TB, members int, handle func(context.Context, Command) Reply) (cliA *clientv3.Client, a *Commands) {
+	t.Helper()
+	etcd := startEtcd(t, members)
+	cliA, cliB := etcd.client(t), etcd.client(t)
+	a, b := NewCommands(cliA, "/fd", "a", quietLogger()), NewCommands(cliB, "/fd", "b", quietLogger())
+	present(t, cliB, "b")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.Serve(ctx, handle)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return cliA, a
 }
