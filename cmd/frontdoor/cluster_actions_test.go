@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,17 +21,26 @@ type actionAnswer struct {
 // callAction POSTs body to /api/v1/calls/{id}/{action} on base with token.
 func callAction(t *testing.T, base, callID, action, body, token string) actionAnswer {
 	t.Helper()
+	got, err := postAction(base, callID, action, body, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// postAction is callAction for a goroutine of the test.
+func postAction(base, callID, action, body, token string) (actionAnswer, error) {
 	req, _ := http.NewRequest("POST", base+"/api/v1/calls/"+callID+"/"+action, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("POST %s %s: %v", action, callID, err)
+		return actionAnswer{}, fmt.Errorf("POST %s %s: %w", action, callID, err)
 	}
 	defer res.Body.Close()
 	var e struct{ Error string }
 	json.NewDecoder(res.Body).Decode(&e)
-	return actionAnswer{status: res.StatusCode, code: e.Error, retryAfter: res.Header.Get("Retry-After")}
+	return actionAnswer{status: res.StatusCode, code: e.Error, retryAfter: res.Header.Get("Retry-After")}, nil
 }
 
 // A caller on node A talks to agent 1003, whose browser softphone is on node
@@ -116,11 +126,12 @@ func TestClusterTransferFromAnotherNode(t *testing.T) {
 // kHz, agent 2 kHz, supervisor 3 kHz): node A rings the supervisor's SIP
 // phone, which hears both sides; whispering, the agent hears it and the
 // caller does not. An agent may not coach (403); an unknown call is 404.
+// Then the same supervisor's browser softphone on node B whispers.
 func TestClusterCoachFromAnotherNode(t *testing.T) {
 	ctx := timeout(t, 90*time.Second)
 	etcd := etcdtest.Start(t, 3)
 	nodes := startClusterNodes(t, ctx, buildBinary(t), etcd, "127.0.0.2", "127.0.0.3", "127.0.0.4")
-	a, c := nodes[0], nodes[2]
+	a, b, c := nodes[0], nodes[1], nodes[2]
 
 	agent := clusterAgent(t, ctx, "1001", 2000, a, c)
 	sup := newPhone(t, "2001")
@@ -170,5 +181,32 @@ func TestClusterCoachFromAnotherNode(t *testing.T) {
 	s.Dialog.Bye(ctx)
 	if !x.out.RTP.WaitTone(ctx, 2000) || !in.RTP.WaitTone(ctx, 1000) {
 		t.Fatal("caller and agent not re-bridged after the supervisor left")
+	}
+
+	// The supervisor now works in the browser, on node B (the SIP phone is
+	// gone): node A reaches its softphone node to node, as it reaches agents'.
+	if code, err := sup.Register(ctx, c.sip, "pw2001", 0); err != nil || code != 200 {
+		t.Fatalf("supervisor phone unregisters: %d %v", code, err)
+	}
+	page := openSoftphone(t, ctx, b.http, "2001", 3000)
+	waitAgentState(t, ctx, a.http, "2001", "not_ready")
+	supB := loginAt(t, b.http, "2001")
+	coached := make(chan actionAnswer, 1)
+	go func() { // coaching answers once the supervisor has answered
+		got, err := postAction(b.http, x.id, "coach", `{"mode":"whisper"}`, supB)
+		if err != nil {
+			got.code = err.Error()
+		}
+		coached <- got
+	}()
+	acceptOn(t, ctx, page, x.id)
+	if got := <-coached; got.status != 202 {
+		t.Fatalf("browser supervisor on node B coaches: %+v, want 202", got)
+	}
+	if !in.RTP.WaitShare(ctx, 3000, 0.2) || !page.WaitTone(ctx, 0) {
+		t.Fatalf("browser supervisor's whisper: the agent hears 3 kHz %.2f", in.RTP.Share(3000))
+	}
+	if x.out.RTP.Share(3000) > 0.02 {
+		t.Fatal("the caller hears the browser supervisor's whisper")
 	}
 }
