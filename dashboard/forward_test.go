@@ -12,7 +12,8 @@ import (
 // A transfer or coaching request for a call held on another node of a
 // cluster answers from the forwarding's outcome: the call's node gone 503,
 // silent 504, both with Retry-After; a call nobody has 404. The user's right
-// is checked before anything is forwarded, and the user's id goes along.
+// is checked before anything is forwarded, the user's id goes along, and
+// every request is an audit record.
 func TestCallActionsForwardedAnswers(t *testing.T) {
 	outcomes := map[string]error{
 		"gone":    fmt.Errorf("transfer on node node-a: %w", calls.ErrOwnerGone),
@@ -20,8 +21,12 @@ func TestCallActionsForwardedAnswers(t *testing.T) {
 		"nobody":  fmt.Errorf("%w: nobody", calls.ErrUnknownCall),
 		"refused": fmt.Errorf("coach on node node-a: %w (call c-2)", calls.ErrNotConnected),
 	}
-	var asked []string
+	var asked, audited []string
 	e := newEnv(t, func(cfg *Config) {
+		cfg.Audit = func(_ context.Context, e AuditEntry) error {
+			audited = append(audited, e.Kind+" "+e.Actor+" "+e.State+" "+e.Result)
+			return nil
+		}
 		cfg.Transfer = func(_ context.Context, callID, to, by string) error {
 			asked = append(asked, "transfer "+callID+" for "+by)
 			return outcomes[to]
@@ -56,5 +61,10 @@ func TestCallActionsForwardedAnswers(t *testing.T) {
 	wantError(t, resp, body, http.StatusForbidden, "forbidden")
 	if len(asked) != 7 || asked[0] != "transfer c-2 for 1002" || asked[3] != "coach c-2 for 2001" {
 		t.Fatalf("asked the core %q", asked)
+	}
+	// Each request is audited on this node with the user who asked.
+	if len(audited) != 8 || audited[0] != "call.transfer 1002 gone owner_unavailable" ||
+		audited[4] != "supervisor.coach 2001 silent owner_timeout" || audited[7] != "call.transfer 1002 gone forbidden" {
+		t.Fatalf("audit records %q", audited)
 	}
 }
