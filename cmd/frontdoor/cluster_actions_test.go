@@ -46,7 +46,7 @@ func postAction(base, callID, action, body, token string) (actionAnswer, error) 
 // A caller on node A talks to agent 1003, whose browser softphone is on node
 // B; the agent presses transfer on B (its session is B's): B forwards it to A
 // through etcd, the caller reaches customs agent 1002 and they hear each
-// other, the browser leg on B ends. Another agent may not transfer the call
+// other, the browser leg on B ends (hold, before, is B's alone). Another agent may not transfer the call
 // from B (403); an unknown agency is 404, as on one node. The customs agent's
 // phone REFERs the call back to tax (its dialog is with node A). Once node A is
 // killed, a transfer asked on B says the call's node is unavailable (503,
@@ -67,6 +67,21 @@ func TestClusterTransferFromAnotherNode(t *testing.T) {
 		t.Fatal("no two-way audio between the caller on node A and the softphone on node B")
 	}
 	waitCall(t, ctx, b, x.user, "connected", a.name)
+
+	// Hold is the softphone's own leg on node B: nothing to forward.
+	page.Send(ctx, map[string]any{"type": "hold", "on": true})
+	if _, err := page.Next(ctx, "hold"); err != nil {
+		t.Fatal(err)
+	}
+	for x.out.RTP.Hears(2000) {
+		if !x.out.RTP.WaitAudio(ctx, x.out.RTP.Packets()+1) {
+			t.Fatal("the caller on node A still hears the agent on hold on node B")
+		}
+	}
+	page.Send(ctx, map[string]any{"type": "hold", "on": false})
+	if !x.out.RTP.WaitTone(ctx, 2000) {
+		t.Fatal("the caller does not hear the agent after hold")
+	}
 
 	agentB := loginAt(t, b.http, "1003")
 	if got := callAction(t, b.http, x.id, "transfer", `{"to":"customs"}`, loginAt(t, b.http, "1002")); got.status != 403 {
