@@ -44,14 +44,14 @@ func postAction(base, callID, action, body, token string) (actionAnswer, error) 
 }
 
 // A caller on node A talks to agent 1003, whose browser softphone is on node
-// B; the agent presses transfer on B (its session is B's): B forwards it to A
-// through etcd, the caller reaches customs agent 1002 and they hear each
-// other, the browser leg on B ends (hold, before, is B's alone). Another agent may not transfer the call
-// from B (403); an unknown agency is 404, as on one node. The customs agent's
-// phone REFERs the call back to tax (its dialog is with node A). Once node A is
-// killed, a transfer asked on B says the call's node is unavailable (503,
-// owner_unavailable, Retry-After), and once the cluster has ended A's calls,
-// the call is unknown (404).
+// B. Holding is B's alone (the softphone's leg). The agent presses transfer on
+// B (its session is B's): B forwards it to A through etcd, the caller reaches
+// customs agent 1002 and they hear each other, the browser leg on B ends.
+// Another agent may not transfer the call from B (403); an unknown agency is
+// 404, as on one node. The customs agent's phone REFERs the call back to tax
+// (its dialog is with node A). Once node A is killed, a transfer asked on B
+// says the call's node is unavailable (503, owner_unavailable, Retry-After),
+// and once the cluster has ended A's calls, the call is unknown (404).
 func TestClusterTransferFromAnotherNode(t *testing.T) {
 	ctx := timeout(t, 90*time.Second)
 	etcd := etcdtest.Start(t, 3)
