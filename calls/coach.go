@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/frontdoor-project/frontdoor/media"
 	"github.com/frontdoor-project/frontdoor/media/mix"
@@ -38,7 +37,7 @@ func (s *Switchboard) Coach(ctx context.Context, callID, supervisorID, mode stri
 	}
 	var leg AgentLeg
 	if !coached {
-		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		dctx, cancel := context.WithTimeout(ctx, coachRing)
 		defer cancel()
 		if leg, err = s.cfg.Dialer.Dial(dctx, supervisorID, o); err != nil {
 			return fmt.Errorf("ringing supervisor %s: %w", supervisorID, err)

@@ -64,6 +64,9 @@ type Config struct {
 	// Locker, when set, is the switchboard's lock: a cluster's replica
 	// applies entries under it and must have it before the switchboard exists.
 	Locker *sync.Mutex
+	// Forward, when set, carries transfers and coaching of calls another
+	// node holds to that node (forward.go).
+	Forward Forwarder
 	// Available, when set, is asked before each new call: an error (a
 	// cluster without etcd quorum) refuses it, as overload does.
 	Available func() error

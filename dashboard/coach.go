@@ -37,30 +37,55 @@ func (s *Server) coach(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.cfg.Coach(r.Context(), callID, p.ID, req.Mode)
-	entry := AuditEntry{Time: s.clock.Now(), Kind: AuditKindCoach, Actor: p.ID, State: req.Mode, Result: "ok", Detail: "call=" + callID}
-	status, code := http.StatusAccepted, ""
-	switch {
-	case err == nil:
-	case errors.Is(err, calls.ErrBadState):
-		status, code = http.StatusBadRequest, "bad_mode"
-	case errors.Is(err, calls.ErrNotConnected):
-		status, code = http.StatusConflict, "not_connected"
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		status, code = http.StatusGatewayTimeout, "no_answer"
-	default:
-		status, code = http.StatusBadGateway, "phone_unreachable"
-	}
-	if err != nil {
-		entry.Result, entry.Detail = code, entry.Detail+" "+err.Error()
-	}
-	if s.cfg.Audit != nil {
-		if aerr := s.cfg.Audit(r.Context(), entry); aerr != nil {
-			s.log.Error("audit coaching", "err", aerr)
-		}
-	}
+	status, code := coachStatus(w, err)
+	s.auditCallAction(r, AuditEntry{Kind: AuditKindCoach, Actor: p.ID, State: req.Mode, Detail: "call=" + callID}, code, errText(err))
 	if err != nil {
 		writeError(w, status, code, err.Error())
 		return
 	}
 	writeJSON(w, status, map[string]string{"call_id": callID, "mode": req.Mode})
+}
+
+// coachStatus is the answer to a coaching request (202 for nil).
+func coachStatus(w http.ResponseWriter, err error) (status int, code string) {
+	if status, code, ok := callActionError(w, err); ok {
+		return status, code
+	}
+	switch {
+	case err == nil:
+		return http.StatusAccepted, ""
+	case errors.Is(err, calls.ErrBadState):
+		return http.StatusBadRequest, "bad_mode"
+	case errors.Is(err, calls.ErrNotConnected):
+		return http.StatusConflict, "not_connected"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, "no_answer"
+	}
+	return http.StatusBadGateway, "phone_unreachable"
+}
+
+// auditCallAction records an action on a call (e's kind, actor, state and
+// "call=<id>" detail): result "ok" for an empty code, else the code and the
+// core's words.
+func (s *Server) auditCallAction(r *http.Request, e AuditEntry, code, detail string) {
+	if s.cfg.Audit == nil {
+		return
+	}
+	e.Time, e.Result = s.clock.Now(), "ok"
+	if code != "" {
+		e.Result, e.Detail = code, e.Detail+" "+detail
+	}
+	if e.Actor == "" {
+		e.Actor = adminActor
+	}
+	if err := s.cfg.Audit(r.Context(), e); err != nil {
+		s.log.Error("audit "+e.Kind, "err", err)
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

@@ -68,11 +68,12 @@ type Config struct {
 	// to supervisors at /api/v1/queue_log; empty: not offered.
 	QueueLogPath string
 	// Coach rings supervisorID's phone into a call to listen, whisper or
-	// barge (calls.Switchboard.Coach); nil: coaching not offered.
+	// barge (calls.Switchboard.CoachCall); nil: coaching not offered.
 	Coach func(ctx context.Context, callID, supervisorID, mode string) error
 	// Transfer hands a connected call to another agency's queue (blind
-	// transfer; calls.Switchboard.Transfer); nil: not offered.
-	Transfer func(ctx context.Context, callID, to string) error
+	// transfer; calls.Switchboard.TransferCall), on behalf of user by (""
+	// for the admin token); nil: not offered.
+	Transfer func(ctx context.Context, callID, to, by string) error
 	// RecordingsDir holds call recordings, offered to supervisors at
 	// /api/v1/recordings/{agency}/{file}; empty: not offered.
 	RecordingsDir string

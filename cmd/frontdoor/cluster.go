@@ -37,6 +37,7 @@ type clusterNode struct {
 	acd     *cluster.ACD
 	quorum  *center.Quorum
 	cutoffs *center.CutOffs
+	cmds    *cluster.Commands                 // actions on calls, to and from the nodes holding them
 	mu      sync.Mutex                        // the switchboard's lock, which the replica applies under
 	sb      atomic.Pointer[calls.Switchboard] // nil until built: entries before it concern no call of ours
 	edge    atomic.Pointer[sip.Edge]          // nil until built, like sb
@@ -93,6 +94,7 @@ func openCluster(ctx context.Context, cfg *config.Config, rcfg routing.Config, l
 	}
 	cn.quorum = center.NewQuorum(cn.cli, cfg.Cluster.Prefix+"/nodes/"+cfg.Cluster.NodeID, log)
 	cn.cutoffs = &center.CutOffs{ACD: cn.acd, Store: st, Log: log, Now: time.Now}
+	cn.cmds = cluster.NewCommands(cn.cli, cfg.Cluster.Prefix, cfg.Cluster.NodeID, log)
 	return cn, st, nil
 }
 
@@ -125,6 +127,7 @@ func (cn *clusterNode) onApplied(e cluster.Entry, acts []routing.Action, _ error
 func (cn *clusterNode) wire(scfg *calls.Config) {
 	scfg.Engine, scfg.ACD, scfg.Node, scfg.Locker = cn.acd.Engine(), cn.acd, cn.cfg.NodeID, &cn.mu
 	scfg.Available = cn.quorum.Err
+	scfg.Forward = commandForwarder{cn.cmds}
 }
 
 // remoteHome is the advertised SIP address of the node agentID is homed on
@@ -162,11 +165,13 @@ func (cn *clusterNode) nodeAddrs(ctx context.Context) ([]string, error) {
 	return addrs, nil
 }
 
-// run keeps the quorum watch and the leader's sweeps going until ctx ends;
-// callbacks are taken over only by a node that can call citizens back.
+// run keeps the quorum watch, the leader's sweeps and the command inbox
+// going until ctx ends; callbacks are taken over only by a node that can
+// call citizens back.
 func (cn *clusterNode) run(ctx context.Context, callbacks bool) {
 	go cn.quorum.Run(ctx)
 	go cn.cutoffs.Run(ctx)
+	go cn.cmds.Serve(ctx, cn.execute)
 	if callbacks {
 		t := &center.Takeovers{ACD: cn.acd, Store: cn.cutoffs.Store, Node: cn.cfg.NodeID,
 			Resumer: cn.sb.Load(), Log: cn.cutoffs.Log}

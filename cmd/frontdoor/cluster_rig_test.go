@@ -23,7 +23,7 @@ import (
 
 // clusterConfig is testConfig's center as one node of a cluster: tax has
 // agents 1001, 1003 and 1004, customs 1002 (1005 and 1006, tax too, only
-// where a test needs more agents).
+// where a test needs more agents); 2001 supervises.
 const clusterConfig = `
 listen: { sip: "%[1]s:%[2]d", http: "%[1]s:%[3]d" }
 media: { rtp_ports: "%[4]d-%[5]d", advertise_ip: %[1]s, rtp_timeout_seconds: 30 }
@@ -41,6 +41,7 @@ agents:
   - { id: "1004", name: Jung Hana, password: "pw1004", skills: { tax: 5 } }
   - { id: "1005", name: Choi Yuna, password: "pw1005", skills: { tax: 5 } }
   - { id: "1006", name: Kang Dohyun, password: "pw1006", skills: { tax: 5 } }
+  - { id: "2001", name: Choi Supervisor, password: "pw2001", role: supervisor }
 cluster:
   node_id: %[6]s
   etcd: [%[7]s]

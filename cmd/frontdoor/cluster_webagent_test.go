@@ -28,18 +28,7 @@ func TestClusterBrowserAgentOnAnotherNode(t *testing.T) {
 	nodes := startClusterNodes(t, ctx, bin, etcd, "127.0.0.2", "127.0.0.3")
 	a, b := nodes[0], nodes[1]
 
-	page, err := webrtctest.Dial(ctx, b.http, "/api/v1/ws/agent", loginAt(t, b.http, "1003"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(page.Close)
-	page.Tone = 2000
-	if _, err := page.Next(ctx, "hello"); err != nil {
-		t.Fatal(err)
-	}
-	waitAgentState(t, ctx, a.http, "1003", "not_ready") // node A sees node B's softphone
-	apiPut(t, a.http, "/api/v1/agents/1003/state", `{"state":"ready"}`)
-	waitAgentState(t, ctx, b.http, "1003", "ready")
+	page := clusterSoftphone(t, ctx, "1003", 2000, b, a)
 
 	x := dialCluster(t, ctx, "01071110031", 1000, a, "126", "ringing", a)
 	inc := acceptOn(t, ctx, page, x.id)
@@ -80,7 +69,7 @@ func TestClusterBrowserAgentOnAnotherNode(t *testing.T) {
 	// A reject on node B is node A's ring-no-answer: the agent is made not ready (rona).
 	waitAgentState(t, ctx, a.http, "1003", "ready")
 	dialCluster(t, ctx, "01071110034", 1200, a, "126", "ringing", a)
-	inc, err = page.Next(ctx, "incoming")
+	inc, err := page.Next(ctx, "incoming")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +103,17 @@ func TestClusterBrowserAgentOnAnotherNode(t *testing.T) {
 	if err != nil || res.StatusCode != 403 {
 		t.Fatalf("delivery INVITE from 127.0.0.1: %v %v, want 403", res, err)
 	}
+}
+
+// clusterSoftphone connects agent id's softphone (a Go WebRTC page sending
+// tone freq) to node on, and makes the agent ready as seen from node via.
+func clusterSoftphone(t *testing.T, ctx context.Context, id string, freq float64, on, via *clusterNodeProc) *webrtctest.Page {
+	t.Helper()
+	page := openSoftphone(t, ctx, on.http, id, freq)
+	waitAgentState(t, ctx, via.http, id, "not_ready") // via sees the softphone on node on
+	apiPut(t, via.http, "/api/v1/agents/"+id+"/state", `{"state":"ready"}`)
+	waitAgentState(t, ctx, on.http, id, "ready")
+	return page
 }
 
 // sipPort is the node's SIP port.

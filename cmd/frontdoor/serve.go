@@ -254,8 +254,8 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 	dash, err = dashboard.New(dashboard.Config{
 		View: n.sb, Directory: httpDirectory{dir}, CDRs: st, Identity: dashIdentity(idb), OpenID4VP: dashOpenID4VP(oid4vp),
 		Metrics: n.metrics, AdminToken: cfg.API.AdminToken, Logger: log, Mount: n.web.Routes(),
-		Audit: supervisorAudit(st), QueueLogPath: n.qlog.Name(), RecordingsDir: n.recordings, Coach: n.sb.Coach,
-		Transfer: func(ctx context.Context, callID, to string) error { return n.sb.Transfer(ctx, callID, to, nil) },
+		Audit: supervisorAudit(st), QueueLogPath: n.qlog.Name(), RecordingsDir: n.recordings, Coach: n.sb.CoachCall,
+		Transfer: n.sb.TransferCall,
 		Ready: func() error {
 			if n.sb.Draining() {
 				return errors.New("draining: finishing calls in progress, refusing new ones")

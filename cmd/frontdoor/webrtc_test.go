@@ -36,7 +36,17 @@ func loginAt(t *testing.T, base, id string) string {
 // as its microphone, and makes the agent ready.
 func (n *testNode) softphone(t *testing.T, ctx context.Context, id string, freq float64) *webrtctest.Page {
 	t.Helper()
-	page, err := webrtctest.Dial(ctx, n.HTTP, "/api/v1/ws/agent", n.login(t, id))
+	page := openSoftphone(t, ctx, n.HTTP, id, freq)
+	n.waitAgent(t, ctx, id, "not_ready")
+	n.setReady(t, id)
+	return page
+}
+
+// openSoftphone logs agent id in on base and opens its softphone socket,
+// sending freq, until the server's hello.
+func openSoftphone(t *testing.T, ctx context.Context, base, id string, freq float64) *webrtctest.Page {
+	t.Helper()
+	page, err := webrtctest.Dial(ctx, base, "/api/v1/ws/agent", loginAt(t, base, id))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +55,6 @@ func (n *testNode) softphone(t *testing.T, ctx context.Context, id string, freq 
 	if _, err := page.Next(ctx, "hello"); err != nil {
 		t.Fatal(err)
 	}
-	n.waitAgent(t, ctx, id, "not_ready")
-	n.setReady(t, id)
 	return page
 }
 
