@@ -52,7 +52,13 @@ func testRouting() routing.Config {
 
 func newReplica(t testing.TB, etcd *testEtcd, id string, rcfg routing.Config, tune ...func(*Config)) *replica {
 	t.Helper()
-	r := &replica{t: t, id: id, cli: etcd.client(t)}
+	return newReplicaOn(t, etcd.client(t), id, rcfg, tune...)
+}
+
+// newReplicaOn is newReplica with its own etcd client.
+func newReplicaOn(t testing.TB, cli *clientv3.Client, id string, rcfg routing.Config, tune ...func(*Config)) *replica {
+	t.Helper()
+	r := &replica{t: t, id: id, cli: cli}
 	cfg := Config{NodeID: id, Client: r.cli, Prefix: "/fd", Engine: rcfg, Seed: 7, Locker: &r.mu,
 		Logger: quietLogger(), OnApplied: r.onApplied}
 	for _, f := range tune {
