@@ -146,6 +146,10 @@ func (e *Engine) loadCall(cs callStateJS) (*call, error) {
 		return nil, fmt.Errorf("queue %q unknown", cs.Queue)
 	case cs.Tier < 0 || cs.Tier >= len(q.tiers):
 		return nil, fmt.Errorf("tier %d outside 0..%d", cs.Tier, len(q.tiers)-1)
+	// A due announcement or message the queue has no period for would
+	// fire again at once, for ever.
+	case cs.NextAnn != 0 && q.cfg.AnnounceEvery <= 0, cs.NextMsg != 0 && q.cfg.MessageEvery <= 0:
+		return nil, fmt.Errorf("announcement or message due in queue %s that has none", q.cfg.ID)
 	}
 	c := &call{id: cs.ID, caller: cs.Caller, q: q, state: cs.State, priority: cs.Priority, basePrio: cs.BasePrio,
 		attrs: cs.Attrs, arrived: cs.Arrived, enqueued: cs.Enqueued, score: cs.Score, seq: cs.Seq, tier: cs.Tier,

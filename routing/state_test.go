@@ -169,7 +169,8 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.Arrive(Call{ID: "c1", Queue: "tax"})
+	e.Arrive(Call{ID: "c1", Queue: "tax"}) // rings a1
+	e.Arrive(Call{ID: "c2", Queue: "tax"}) // waits, announced
 	state, err := e.MarshalState()
 	if err != nil {
 		t.Fatal(err)
@@ -207,6 +208,8 @@ func TestRestoreRefuses(t *testing.T) {
 		{`"state":"ringing"`, `"state":"ready"`, "ready in a ready bucket"},
 		{`"queue":"tax"`, `"queue":"nowhere"`, "queue \"nowhere\" unknown"},
 		{`"ringing":["a1"]`, `"ringing":["a1","a1"]`, "twice"},
+		// customs announces nothing: the timer would fire for ever.
+		{`"id":"c2","queue":"tax"`, `"id":"c2","queue":"customs"`, "announcement due"},
 	} {
 		body := bodyOf(t, state)
 		if !strings.Contains(body, lie.old) {
@@ -214,7 +217,7 @@ func TestRestoreRefuses(t *testing.T) {
 		}
 		_, err := RestoreEngine(cfg, clk, envelope(cfg, strings.Replace(body, lie.old, lie.new, 1)))
 		if !errors.Is(err, ErrStateCorrupt) {
-			t.Errorf("%s -> %s: got %v, want %v", lie.old, lie.new, err, ErrStateCorrupt)
+			t.Errorf("%s -> %s (%s): got %v, want %v", lie.old, lie.new, lie.why, err, ErrStateCorrupt)
 		}
 	}
 	if err := e.RestoreState([]byte("{}")); err == nil {
