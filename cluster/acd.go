@@ -96,6 +96,16 @@ type Config struct {
 	// Now is the wall clock for submitted inputs and the leader's timers
 	// (default time.Now).
 	Now func() time.Time
+	// The leader snapshots the replica after SnapshotEvery entries
+	// (default 10,000; negative: never), or after SnapshotInterval
+	// (default 10 min) if any came, and then deletes the log records
+	// before the previous snapshot (see snapshot.go).
+	SnapshotEvery    int
+	SnapshotInterval time.Duration
+	// CompactAfter is how long etcd keeps history once a snapshot makes it
+	// unneeded (default 1 min; negative: the leader never compacts). A read
+	// pinned to a revision older than that fails.
+	CompactAfter time.Duration
 }
 
 func (c *Config) check() error {
@@ -134,6 +144,15 @@ func (c *Config) check() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.SnapshotEvery == 0 {
+		c.SnapshotEvery = 10_000
+	}
+	if c.SnapshotInterval <= 0 {
+		c.SnapshotInterval = 10 * time.Minute
+	}
+	if c.CompactAfter == 0 {
+		c.CompactAfter = time.Minute
+	}
 	return nil
 }
 
@@ -149,6 +168,12 @@ type ACD struct {
 	clock logClock
 	owner map[string]string // call -> node holding its leg
 	home  map[string]string // logged-in agent -> node of its last login
+	// entries counts the log's entries up to the last applied one (a
+	// restored snapshot's count, then each record's); lastIndex is the
+	// last one's place in its record.
+	entries   int64
+	lastIndex int
+	restored  atomic.Int64 // snapshots restored, for tests and logs
 
 	applied atomic.Int64 // revision of the last applied entry
 	leader  atomic.Bool

@@ -68,6 +68,9 @@ func (a *ACD) leadOnce(ctx context.Context) error {
 	}
 	a.setLeader(true)
 	defer a.setLeader(false)
+	snapDone := make(chan struct{})
+	go func() { defer close(snapDone); a.snapshotter(lctx, el) }()
+	defer func() { cancel(); <-snapDone }()
 	a.log.Info("cluster: this node leads the ACD")
 	return a.lead(lctx)
 }

@@ -169,29 +169,41 @@ func (a *ACD) follow(ctx context.Context) {
 }
 
 // catchUp applies every entry after the last applied one, as of one read
-// revision, which it returns.
+// revision, which it returns: first the newest snapshot if the replica
+// needs it (see loadSnapshot), then the log records after the replica's.
 func (a *ACD) catchUp(ctx context.Context, replay bool) (int64, error) {
-	var at int64
+	for {
+		at, err := a.loadSnapshot(ctx, replay)
+		if err == nil {
+			err = a.readLog(ctx, replay, at)
+		}
+		if errors.Is(err, rpctypes.ErrCompacted) && ctx.Err() == nil {
+			// The leader compacted past our read revision: a newer
+			// snapshot stands for what we were reading.
+			a.log.Info("cluster: log read compacted away; reading again", "applied", a.applied.Load())
+			continue
+		}
+		return at, err
+	}
+}
+
+// readLog applies the log records after the last applied one, read at
+// revision at, page by page.
+func (a *ACD) readLog(ctx context.Context, replay bool, at int64) error {
 	for {
 		opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByModRevision, clientv3.SortAscend),
-			clientv3.WithMinModRev(a.applied.Load() + 1), clientv3.WithLimit(replayPage)}
-		if at != 0 {
-			opts = append(opts, clientv3.WithRev(at))
-		}
+			clientv3.WithMinModRev(a.applied.Load() + 1), clientv3.WithLimit(replayPage), clientv3.WithRev(at)}
 		rctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 		resp, err := a.cli.Get(clientv3.WithRequireLeader(rctx), a.logPrefix(), opts...)
 		cancel()
 		if err != nil {
-			return 0, fmt.Errorf("read log after revision %d: %w", a.applied.Load(), err)
-		}
-		if at == 0 {
-			at = resp.Header.Revision
+			return fmt.Errorf("read log after revision %d: %w", a.applied.Load(), err)
 		}
 		for _, kv := range resp.Kvs {
 			a.apply(kv, replay)
 		}
 		if !resp.More {
-			return at, nil
+			return nil
 		}
 	}
 }
@@ -237,6 +249,7 @@ func (a *ACD) apply(kv *mvccpb.KeyValue, replay bool) {
 		}
 		a.forget(acts)
 	}
+	a.noteApplied(len(entries))
 	a.applied.Store(kv.ModRevision)
 	a.cfg.Locker.Unlock()
 

@@ -118,7 +118,11 @@ func runClusterProperty(t *testing.T, etcd *testEtcd, seed uint64, steps int) {
 	clock.Store(start.UnixNano())
 	virtualNow := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
 	prefix := fmt.Sprintf("/prop%d", seed)
-	tune := func(c *Config) { c.Now, c.Prefix, c.Seed = virtualNow, prefix, int64(seed) }
+	// Snapshots (with trimming and compaction) at points that differ by seed.
+	tune := func(c *Config) {
+		c.Now, c.Prefix, c.Seed = virtualNow, prefix, int64(seed)
+		c.SnapshotEvery, c.CompactAfter = 12+int(seed)*5, time.Nanosecond
+	}
 	nodes := []*replica{newReplica(t, etcd, "n1", propertyRouting(), tune), newReplica(t, etcd, "n2", propertyRouting(), tune),
 		newReplica(t, etcd, "n3", propertyRouting(), tune)}
 	refClock := &logClock{now: start}
@@ -221,7 +225,13 @@ func runClusterProperty(t *testing.T, etcd *testEtcd, seed uint64, steps int) {
 	if offers < 10 || answered < 3 {
 		t.Fatalf("seed %d: the sequence made only %d offers and %d answers; it proves little", seed, offers, answered)
 	}
-	t.Logf("seed %d: %d actions agree (%d offers, %d answered), %d leader changes, %d nodes", seed, len(want), offers, answered, changes, len(nodes))
+	snap := trimmedLog(t, nodes[0])
+	restored := int64(0)
+	for _, r := range nodes {
+		restored += r.acd.restored.Load()
+	}
+	t.Logf("seed %d: %d actions agree (%d offers, %d answered), %d leader changes, %d nodes, snapshot at revision %d (%d entries), %d restored",
+		seed, len(want), offers, answered, changes, len(nodes), snap.Rev, snap.Entries, restored)
 }
 
 // changeLeader ends the leader's election session, as a lost keepalive

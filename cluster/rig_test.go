@@ -52,7 +52,13 @@ func testRouting() routing.Config {
 
 func newReplica(t testing.TB, etcd *testEtcd, id string, rcfg routing.Config, tune ...func(*Config)) *replica {
 	t.Helper()
-	r := &replica{t: t, id: id, cli: etcd.client(t)}
+	return newReplicaOn(t, etcd.client(t), id, rcfg, tune...)
+}
+
+// newReplicaOn is newReplica with its own etcd client.
+func newReplicaOn(t testing.TB, cli *clientv3.Client, id string, rcfg routing.Config, tune ...func(*Config)) *replica {
+	t.Helper()
+	r := &replica{t: t, id: id, cli: cli}
 	cfg := Config{NodeID: id, Client: r.cli, Prefix: "/fd", Engine: rcfg, Seed: 7, Locker: &r.mu,
 		Logger: quietLogger(), OnApplied: r.onApplied}
 	for _, f := range tune {
@@ -149,7 +155,9 @@ func agree(t testing.TB, rs ...*replica) {
 	}
 	want, wantSnap := rs[0].records(), rs[0].snapshot()
 	for _, r := range rs[1:] {
-		got := r.records()
+		// A replica that started from a snapshot saw only the records
+		// after it: compare from there.
+		got, want := tails(r.records(), want)
 		for i := range min(len(got), len(want)) {
 			if !reflect.DeepEqual(got[i], want[i]) {
 				t.Fatalf("node %s entry %d differs from node %s:\n%+v\n%+v", r.id, i, rs[0].id, got[i], want[i])
@@ -162,6 +170,21 @@ func agree(t testing.TB, rs ...*replica) {
 			t.Fatalf("node %s state differs from node %s:\n%s\n---\n%s", r.id, rs[0].id, snap, wantSnap)
 		}
 	}
+}
+
+// tails cuts the longer of two replicas' records to start where the
+// shorter's do.
+func tails(a, b []record) ([]record, []record) {
+	cut := func(long, short []record) []record {
+		for len(short) > 0 && len(long) > 0 && long[0].Rev < short[0].Rev {
+			long = long[1:]
+		}
+		return long
+	}
+	if len(a) < len(b) {
+		return a, cut(b, a)
+	}
+	return cut(a, b), b
 }
 
 // count counts actions of kind (for callID, or any call if "") in recs.
@@ -224,4 +247,30 @@ func leaderOf(t testing.TB, rs ...*replica) *replica {
 		return false
 	})
 	return found
+}
+
+// trimmedLog reads the newest snapshot and waits until the log holds no
+// record at or below the revision it says the log was trimmed to (the
+// leader deletes them right after writing it).
+func trimmedLog(t testing.TB, r *replica) *snapshot {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		snap, _, _, err := r.acd.readSnapshot(ctxT(t))
+		if err != nil || snap == nil {
+			t.Fatalf("node %s: no snapshot (%v)", r.id, err)
+		}
+		// Not WithCountOnly: etcd counts before it filters by revision.
+		resp, err := r.cli.Get(ctxT(t), r.acd.logPrefix(), clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithMaxModRev(snap.Trimmed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.Trimmed == 0 || len(resp.Kvs) == 0 {
+			return snap
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s: %d log records at or below revision %d, which the snapshot says are trimmed", r.id, len(resp.Kvs), snap.Trimmed)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

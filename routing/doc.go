@@ -68,7 +68,10 @@
 // engine: a clock stepped back is treated as standing still. Apply takes an
 // Input (the same inputs as data, JSON-encodable) and uses its At instead
 // of the clock, so replicas applying one log compute the same (package
-// cluster). After a restart the
+// cluster). MarshalState and RestoreEngine save and restore the whole
+// state between inputs, so a replica can start from a snapshot instead of
+// the whole log; a restored engine goes on exactly as the original would.
+// After a restart the
 // call path rebuilds the engine and replays Login/SetReady/SetNotReady from
 // the store; calls in flight at the restart are not carried over.
 package routing

@@ -22,7 +22,9 @@ var (
 // serialises every call (one mutex around the engine and its timer loop).
 type Engine struct {
 	clock  Clock
+	cfg    Config
 	rng    *rand.Rand
+	pcg    *rand.PCG // rng's source, kept so MarshalState can save it
 	noQlog bool
 
 	queues   []*queue
@@ -187,9 +189,12 @@ func NewEngine(cfg Config, clock Clock, seed int64) (*Engine, error) {
 	if clock == nil {
 		return nil, errors.New("routing: no clock")
 	}
+	pcg := rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)
 	e := &Engine{
 		clock:    clock,
-		rng:      rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15)),
+		cfg:      cfg,
+		rng:      rand.New(pcg),
+		pcg:      pcg,
 		noQlog:   cfg.NoQueueLog,
 		queueIdx: make(map[string]*queue, len(cfg.Queues)),
 		agentIdx: make(map[string]*agent, len(cfg.Agents)),
