@@ -179,7 +179,7 @@ type ACD struct {
 	leader  atomic.Bool
 	kick    chan struct{} // the apply loop tells the leader deadlines may have moved
 
-	queue   chan *pending         // Submits waiting for an appender
+	queue   chan *pending         // Submits waiting for the group commit
 	mu      sync.Mutex            // guards waiters and seq
 	waiters map[string][]*pending // log key -> its submitters, until applied
 	seq     uint64
@@ -246,9 +246,7 @@ func New(ctx context.Context, cfg Config) (*ACD, error) {
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel, a.stopped = cancel, runCtx.Done()
-	for range appenders {
-		a.goRun(func() { a.appender(runCtx) })
-	}
+	a.goRun(func() { a.groupCommit(runCtx) })
 	a.goRun(func() { a.follow(runCtx) })
 	a.goRun(func() { a.presence(runCtx, lease) })
 	// Calls and agents this node id held before a restart are gone: end

@@ -27,7 +27,7 @@ const (
 	replayPage = 1000
 	retryDelay = 200 * time.Millisecond
 	maxBatch   = 128 // entries in one log record
-	appenders  = 8   // Puts one node has in flight at most
+	appenders  = 8   // Puts one node has in flight at most (groupcommit.go)
 )
 
 func (a *ACD) logPrefix() string { return a.key("acd", "log") + "/" }
@@ -45,7 +45,7 @@ func (a *ACD) nextKey() string {
 // pending is one Submit waiting for its entry to be appended and applied.
 type pending struct {
 	e    Entry
-	done chan result // buffered: the appender or the apply loop never blocks
+	done chan result // buffered: an appender or the apply loop never blocks
 }
 
 type result struct {
@@ -53,7 +53,7 @@ type result struct {
 	applyErr  error // Engine.Apply's answer
 }
 
-// submit queues e for an appender and waits until this replica has
+// submit queues e for the group commit and waits until this replica has
 // applied it.
 func (a *ACD) submit(parent context.Context, e Entry) error {
 	p := &pending{e: e, done: make(chan result, 1)}
@@ -77,31 +77,6 @@ func (a *ACD) submit(parent context.Context, e Entry) error {
 		return fmt.Errorf("cluster: wait for %s to apply: %w", kind, ErrClosed)
 	case <-ctx.Done():
 		return a.etcdErr("wait for "+kind+" to apply", parent, ctx.Err())
-	}
-}
-
-// appender writes queued entries to the log, as many as are waiting (up
-// to maxBatch) in one record: concurrent Submits share one etcd commit.
-// A few appenders run at once, so one slow Put does not hold the rest.
-func (a *ACD) appender(ctx context.Context) {
-	for {
-		var batch []*pending
-		select {
-		case <-ctx.Done():
-			return
-		case p := <-a.queue:
-			batch = append(batch, p)
-		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case p := <-a.queue:
-				batch = append(batch, p)
-			default:
-				break fill
-			}
-		}
-		a.append(batch)
 	}
 }
 
