@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -218,6 +219,10 @@ func (s *Switchboard) finish(c *Call) {
 	if c.outcome == "" {
 		c.outcome = routing.OutcomeAbandoned
 	}
+	cutOff := c.cutOff
+	if cutOff {
+		c.outcome = OutcomeCutOff
+	}
 	c.state = StateEnded
 	cdr := cdrOf(c)
 	// A call that ended before the ACD saw it (hang-up or refusal in the IVR)
@@ -232,9 +237,14 @@ func (s *Switchboard) finish(c *Call) {
 	s.mu.Lock()
 	delete(s.calls, c.ID)
 	s.mu.Unlock()
-	if err := s.cfg.Store.PutCDR(context.Background(), cdr); err != nil {
+	switch err := s.cfg.Store.PutCDR(context.Background(), cdr); {
+	case cutOff && errors.Is(err, store.ErrCDRExists):
+		// The leader's cut-off sweep wrote it first: the same outcome.
+		s.log.Info("cut-off call already recorded by the cluster's leader", "call", c.ID)
+		s.forgetActive(c.ID)
+	case err != nil:
 		s.log.Error("store CDR", "call", c.ID, "err", err)
-	} else {
+	default:
 		s.forgetActive(c.ID) // recovery.go
 	}
 	s.publish("cdr", cdr)

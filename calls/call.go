@@ -59,6 +59,9 @@ type Call struct {
 	callback *store.Callback
 	// suspended: shut down while a booked callback waited; resumed on restart.
 	suspended bool
+	// cutOff: the cluster declared this node lost and ended the call
+	// (lapse.go); its CDR says cut_off, as the leader's does.
+	cutOff    bool
 	recording string    // the current leg's recording, relative to the recordings dir
 	coach     *coaching // a supervisor listening, whispering or barging in
 	// consult: an agent's call to another agency (the first half of an

@@ -176,6 +176,9 @@ func (c *Call) waitCallback(ctx context.Context) {
 			case evTransfer:
 				ev.done <- errorf("call %s is a callback, not connected", c.ID)
 			case evRetry:
+				if c.callbackTakenOver(ctx) {
+					return
+				}
 				c.mu.Lock()
 				c.queuedAt = c.sb.now()
 				c.mu.Unlock()
@@ -193,6 +196,11 @@ func (c *Call) waitCallback(ctx context.Context) {
 // false when a retry was scheduled (the citizen did not answer).
 func (c *Call) callBack(ctx context.Context, agentID string, agent AgentLeg) bool {
 	cb := &c.sb.cfg.Callback
+	if c.callbackTakenOver(ctx) {
+		hangupAgent(agent)
+		c.sb.agentLeft(c) // the agent is free again; the call leaves this node's hands
+		return true
+	}
 	c.mu.Lock()
 	number := c.callback.Number
 	c.mu.Unlock()
@@ -241,6 +249,18 @@ func (c *Call) callBack(ctx context.Context, agentID string, agent AgentLeg) boo
 func (c *Call) unreached(ctx context.Context, agentID string, agent AgentLeg) bool {
 	s := c.sb
 	cb := &s.cfg.Callback
+	c.mu.Lock()
+	suspended := c.suspended
+	c.mu.Unlock()
+	if suspended || c.callbackTakenOver(context.Background()) {
+		// Dropped here (declared lost, or claimed elsewhere): this attempt
+		// is not counted and nothing is written; the agent is let go.
+		hangupAgent(agent)
+		if !suspended {
+			s.agentLeft(c)
+		}
+		return true
+	}
 	s.say(ctx, agent.Media(), "callback-unreached")
 	hangupAgent(agent)
 	s.submitOrLog(Input{Kind: routing.InputUnreached, CallID: c.ID})

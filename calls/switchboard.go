@@ -105,6 +105,7 @@ type Switchboard struct {
 	wg      sync.WaitGroup
 	started time.Time
 	resume  *resumeStates // agents' states before a restart (recovery.go)
+	lapse   lapse         // declared lost by the cluster while alive (lapse.go)
 }
 
 // ErrOverloaded is returned by Admit when the node carries MaxCalls calls.
@@ -240,6 +241,9 @@ func (s *Switchboard) Admit() error {
 	}
 	if s.cfg.MaxCalls > 0 && len(s.calls) >= s.cfg.MaxCalls {
 		return ErrOverloaded
+	}
+	if err := s.lapseErr(); err != nil {
+		return fmt.Errorf("%w: %v", ErrOverloaded, err)
 	}
 	if s.cfg.Available != nil {
 		if err := s.cfg.Available(); err != nil {

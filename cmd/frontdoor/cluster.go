@@ -111,6 +111,9 @@ func sharedSeed(prefix string) int64 {
 func (cn *clusterNode) onApplied(e cluster.Entry, acts []routing.Action, _ error) {
 	if sb := cn.sb.Load(); sb != nil && !e.Replayed {
 		sb.Applied(e.Node, acts)
+		if e.DeclaresLost(cn.cfg.NodeID) {
+			cn.declaredLost(sb, acts)
+		}
 	}
 	// The lost node's calls that this node relays to a softphone end here:
 	// their owner is gone and will not hang them up.

@@ -19,12 +19,7 @@ import (
 // hear each other, and the call's one CDR says answered by the agent.
 func TestClusterCallbackSurvivesItsNodesDeath(t *testing.T) {
 	ctx := timeout(t, 150*time.Second)
-	trunk := newPhone(t, "trunk")
-	trunk.AutoAnswer = 1000 // the citizen's phone behind the trunk
-	etcd := etcdtest.Start(t, 3)
-	bin := buildBinary(t)
-	yaml := strings.Replace(clusterConfig, `number: "110"`, fmt.Sprintf("number: \"110\"\ncallback: { trunk: %q, offer_when_wait_seconds: 60, retries: 1, retry_after_seconds: 1, ring_seconds: 5 }", trunk.Addr()), 1)
-	nodes := startClusterNodesWith(t, ctx, bin, etcd, yaml, "127.0.0.2", "127.0.0.3", "127.0.0.4")
+	trunk, nodes := startCallbackCluster(t, ctx, 3, "127.0.0.2", "127.0.0.3", "127.0.0.4")
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	if l := waitLeader(t, ctx, nodes); l != a {
 		t.Fatalf("leader %s, want the first node started", l.name)
@@ -43,6 +38,36 @@ func TestClusterCallbackSurvivesItsNodesDeath(t *testing.T) {
 	apiPut(t, c.http, "/api/v1/agents/1001/state", `{"state":"not_ready","reason":"break"}`)
 	waitAgentState(t, ctx, c.http, "1001", "not_ready")
 	callBackAfterKill(t, ctx, trunk, agent, a, "01071120002", c) // the leader
+}
+
+// startCallbackCluster starts an etcd of members and a node on each of ips
+// that calls citizens back through the returned trunk phone (which answers
+// as the citizen, with 1000 Hz).
+func startCallbackCluster(t *testing.T, ctx context.Context, members int, ips ...string) (*testua.Phone, []*clusterNodeProc) {
+	t.Helper()
+	trunk := newPhone(t, "trunk")
+	trunk.AutoAnswer = 1000
+	etcd := etcdtest.Start(t, members)
+	yaml := strings.Replace(clusterConfig, `number: "110"`, fmt.Sprintf("number: \"110\"\ncallback: { trunk: %q, offer_when_wait_seconds: 60, retries: 1, retry_after_seconds: 1, ring_seconds: 5 }", trunk.Addr()), 1)
+	return trunk, startClusterNodesWith(t, ctx, buildBinary(t), etcd, yaml, ips...)
+}
+
+// callBackFrom checks trunk's next INVITE calls citizen back for call id,
+// sent from node's SIP socket, which its Via names (answers follow the Via:
+// from any other socket they went astray).
+func callBackFrom(t *testing.T, ctx context.Context, trunk *testua.Phone, citizen, id string, node *clusterNodeProc) *testua.Incoming {
+	t.Helper()
+	in, err := trunk.NextIncoming(ctx)
+	if err != nil {
+		t.Fatalf("no call-back INVITE at the trunk for %s: %v", citizen, err)
+	}
+	if in.Req.Recipient.User != citizen || in.Req.GetHeader("X-Frontdoor-Call").Value() != id {
+		t.Fatalf("call-back INVITE to %s for call %s, want %s for %s", in.Req.Recipient.User, in.Req.GetHeader("X-Frontdoor-Call").Value(), citizen, id)
+	}
+	if via := in.Req.Via(); in.Req.Source() != node.sip || via == nil || net.JoinHostPort(via.Host, fmt.Sprint(via.Port)) != node.sip {
+		t.Fatalf("call-back INVITE from %s (Via %v), want %s at %s", in.Req.Source(), via, node.name, node.sip)
+	}
+	return in
 }
 
 // callBackAfterKill books a callback by citizen on node booked, kills booked
@@ -66,18 +91,7 @@ func callBackAfterKill(t *testing.T, ctx context.Context, trunk, agent *testua.P
 	if got := agentIn.Req.GetHeader("X-Frontdoor-Call").Value(); got != id {
 		t.Fatalf("agent offered call %s, want the callback %s", got, id)
 	}
-	in, err := trunk.NextIncoming(ctx)
-	if err != nil {
-		t.Fatalf("no call-back INVITE at the trunk after %s's death: %v", booked.name, err)
-	}
-	if in.Req.Recipient.User != citizen || in.Req.GetHeader("X-Frontdoor-Call").Value() != id {
-		t.Fatalf("call-back INVITE to %s for call %s, want %s for %s", in.Req.Recipient.User, in.Req.GetHeader("X-Frontdoor-Call").Value(), citizen, id)
-	}
-	// Sent from the leader's SIP socket, which its Via names (answers
-	// follow the Via: from any other socket they went astray).
-	if via := in.Req.Via(); in.Req.Source() != leader.sip || via == nil || net.JoinHostPort(via.Host, fmt.Sprint(via.Port)) != leader.sip {
-		t.Fatalf("call-back INVITE from %s (Via %v), want the leader %s at %s", in.Req.Source(), via, leader.name, leader.sip)
-	}
+	in := callBackFrom(t, ctx, trunk, citizen, id, leader)
 	if !agentIn.RTP.WaitTone(ctx, 1000) || !in.RTP.WaitTone(ctx, 2000) {
 		t.Fatal("the agent and the citizen called back do not hear each other")
 	}
