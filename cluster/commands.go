@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -285,7 +286,11 @@ func (c *Commands) serveOne(ctx context.Context, key, val []byte, modRev, lease 
 	}
 	var cmd Command
 	if err := json.Unmarshal(val, &cmd); err != nil {
+		// Answer all the same (the key names the id), so the requester hears
+		// why instead of waiting out its time.
 		c.log.Warn("cluster: unreadable command", "key", k, "err", err)
+		cmd = Command{ID: k[strings.LastIndexByte(k, '/')+1:]}
+		c.reply(ctx, cmd, Reply{Code: CodeBadCommand, Message: "unreadable command: " + err.Error()}, lease)
 		return
 	}
 	c.log.Info("cluster: carrying out a command", "kind", cmd.Kind, "call", cmd.CallID, "arg", cmd.Arg,
@@ -294,6 +299,14 @@ func (c *Commands) serveOne(ctx context.Context, key, val []byte, modRev, lease 
 	hctx, hcancel := context.WithTimeout(ctx, max(wait-ownerMargin, wait/2))
 	reply := handle(hctx, cmd)
 	hcancel()
+	c.reply(ctx, cmd, reply, lease)
+}
+
+// CodeBadCommand is the reply to a command the owner cannot read.
+const CodeBadCommand = "bad_command"
+
+// reply writes cmd's reply on the requester's lease.
+func (c *Commands) reply(ctx context.Context, cmd Command, reply Reply, lease int64) {
 	out, _ := json.Marshal(reply)
 	pctx, pcancel := context.WithTimeout(ctx, etcdOpTimeout)
 	defer pcancel()

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -122,4 +123,32 @@ func commandPair(t testing.TB, members int, handle func(context.Context, Command
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return cliA, a
+}
+
+// A command the owner cannot read is answered bad_command, not left to time out.
+func TestCommandsUnreadableAnswered(t *testing.T) {
+	cliA, _ := commandPair(t, 1, func(context.Context, Command) Reply {
+		t.Error("an unreadable command reached the handler")
+		return Reply{}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	lease, err := cliA.Grant(ctx, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies := cliA.Watch(ctx, "/fd/commands/reply/x1")
+	if _, err := cliA.Put(ctx, "/fd/commands/to/b/x1", "{not json", clientv3.WithLease(lease.ID)); err != nil {
+		t.Fatal(err)
+	}
+	for wr := range replies {
+		for _, ev := range wr.Events {
+			var r Reply
+			if err := json.Unmarshal(ev.Kv.Value, &r); err != nil || r.Code != CodeBadCommand || !strings.Contains(r.Message, "unreadable command") {
+				t.Fatalf("reply %q (%v), want code %s", ev.Kv.Value, err, CodeBadCommand)
+			}
+			return
+		}
+	}
+	t.Fatal("no reply before the deadline")
 }
