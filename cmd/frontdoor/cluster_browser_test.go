@@ -44,7 +44,7 @@ func TestClusterChromiumSoftphone(t *testing.T) {
 	browser := chromiumWithMic(t)
 	agent := toneTab(t, browser, 1400)
 	if err := pageDo(agent, softphoneOn(b.http, "1003")); err != nil {
-		t.Fatalf("agent page on %s: %v", b.name, err)
+		t.Fatalf("agent page on %s: %v (%s)", b.name, err, agentPageState(agent))
 	}
 	waitAgentState(t, ctx, a.http, "1003", "not_ready") // node A sees node B's softphone
 	if err := pageDo(agent, chromedp.Click(chromedp.CSS("#set-ready"))); err != nil {

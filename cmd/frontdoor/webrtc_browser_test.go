@@ -94,9 +94,9 @@ func TestBrowserCallerReachesBrowserAgent(t *testing.T) {
 	agent, caller := tab(t, browser, 1400), tab(t, browser, 600)
 	ctx := timeout(t, 2*time.Minute)
 
-	err := chromedp.Do(agent, softphoneOn(n.HTTP, "1001"))
+	err := pageDo(agent, softphoneOn(n.HTTP, "1001"))
 	if err != nil {
-		t.Fatalf("agent page: %v", err)
+		t.Fatalf("agent page: %v (%s)", err, agentPageState(agent))
 	}
 	n.waitAgent(t, ctx, "1001", "not_ready") // the softphone logged the agent in
 	if err := chromedp.Do(agent, chromedp.Click(chromedp.CSS("#set-ready"))); err != nil {
@@ -214,9 +214,9 @@ func TestBrowserPagesWithSIPPhones(t *testing.T) {
 	<-in.Done
 
 	agent := tab(t, browser, 1600)
-	err = chromedp.Do(agent, softphoneOn(n.HTTP, "1001"))
+	err = pageDo(agent, softphoneOn(n.HTTP, "1001"))
 	if err != nil {
-		t.Fatalf("agent page: %v", err)
+		t.Fatalf("agent page: %v (%s)", err, agentPageState(agent))
 	}
 	n.waitAgent(t, ctx, "1001", "not_ready")
 	n.setReady(t, "1001")
@@ -241,10 +241,28 @@ func softphoneOn(base, id string) chromedp.Action[chromedp.Void] {
 		chromedp.SendKeys(chromedp.CSS("#login-id"), id),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), "pw"+id),
 		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`)),
+		// Click only once the live view has rendered: a click computed
+		// before a re-layout lands beside the button (a hang seen under CI load).
+		poll(text("#my-state")+`.startsWith("You are")`),
 		chromedp.WaitVisible(chromedp.CSS("#phone-on")),
 		chromedp.Click(chromedp.CSS("#phone-on")),
 		poll(text("#phone-line")+`.startsWith("Softphone on")`),
 	)
+}
+
+// agentPageState is what the agent page shows where the softphone reports,
+// for a failure message: which step of switching on never happened.
+func agentPageState(tab context.Context) string {
+	ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+	defer cancel()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(["#status", "#my-state", "#phone-line", "#phone-alert"].map((s) => {
+		const e = document.querySelector(s);
+		return s + ": " + (e ? JSON.stringify(e.textContent.trim()) + (e.hidden ? " (hidden)" : "") : "missing");
+	}).concat(["#phone-on hidden=" + document.querySelector("#phone-on")?.hidden]))`))
+	if err != nil {
+		return "page state unreadable: " + err.Error()
+	}
+	return got
 }
 
 // presentWallet answers a verification code as the citizen's wallet app does.
