@@ -125,6 +125,14 @@ func (s *Switchboard) waitGone(ctx context.Context, ids []string) {
 	}
 }
 
+// Lapsed is ErrDeclaredLost between the node being declared lost and
+// registering again (for /readyz: a balancer should send elsewhere), else nil.
+func (s *Switchboard) Lapsed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lapseErr()
+}
+
 // lapseErr refuses new calls while declared lost. Callers hold s.mu.
 func (s *Switchboard) lapseErr() error {
 	if s.lapse.lost {

@@ -20,7 +20,30 @@ type Cluster struct {
 	Advertise ClusterAdvertise `yaml:"advertise"` // where the other nodes reach this one
 	TLS       ClusterTLS       `yaml:"tls"`       // client TLS to etcd; empty: plain
 	Prefix    string           `yaml:"prefix"`    // the key prefix of this center in etcd
+	// LeaseTTLSeconds is the presence and election lease: a node silent
+	// this long is declared lost (default 2).
+	LeaseTTLSeconds int `yaml:"lease_ttl_seconds"`
+	// Snapshot says how often the leader snapshots the ACD and trims the log.
+	Snapshot ClusterSnapshot `yaml:"snapshot"`
 }
+
+// ClusterSnapshot: the leader writes the ACD's state after EveryEntries log
+// entries, or after IntervalSeconds if any came, and trims the log below the
+// snapshot before it (docs/architecture-cluster.md).
+type ClusterSnapshot struct {
+	EveryEntries    int `yaml:"every_entries"`
+	IntervalSeconds int `yaml:"interval_seconds"`
+}
+
+// Cluster defaults and bounds (docs/config.md#cluster).
+const (
+	DefaultLeaseTTLSeconds         = 2
+	DefaultSnapshotEveryEntries    = 10_000
+	DefaultSnapshotIntervalSeconds = 600
+	maxLeaseTTLSeconds             = 60
+	minSnapshotEveryEntries        = 100
+	minSnapshotIntervalSeconds     = 10
+)
 
 // ClusterAdvertise is how other nodes (and `frontdoor cluster status`) reach
 // this one: its SIP address (host:port) and its HTTP base URL's host:port.
@@ -54,6 +77,9 @@ func (c *Config) applyClusterDefaults() {
 		return
 	}
 	setString(&cl.Prefix, DefaultClusterPrefix)
+	setInt(&cl.LeaseTTLSeconds, DefaultLeaseTTLSeconds)
+	setInt(&cl.Snapshot.EveryEntries, DefaultSnapshotEveryEntries)
+	setInt(&cl.Snapshot.IntervalSeconds, DefaultSnapshotIntervalSeconds)
 	// The listen addresses are what other nodes reach when they are not wildcards.
 	if cl.Advertise.SIP == "" && !wildcard(c.Listen.SIP) {
 		cl.Advertise.SIP = c.Listen.SIP
@@ -117,6 +143,19 @@ func (c *Config) validateCluster(v *validator) {
 	}
 	if !prefixRE.MatchString(cl.Prefix) {
 		v.errf("cluster.prefix", "%q must be a key path like /frontdoor (segments of letters, digits, . _ -; no trailing /)", cl.Prefix)
+	}
+	if cl.LeaseTTLSeconds < 1 || cl.LeaseTTLSeconds > maxLeaseTTLSeconds {
+		// etcd grants leases in whole seconds; past a minute a dead node's
+		// agents would be offered calls for that long.
+		v.errf("cluster.lease_ttl_seconds", "%d must be 1..%d (seconds a silent node stays a member)", cl.LeaseTTLSeconds, maxLeaseTTLSeconds)
+	}
+	// -1 (never) is for a rolling upgrade from a build without snapshots,
+	// which cannot start on a trimmed log.
+	if e := cl.Snapshot.EveryEntries; e != -1 && e < minSnapshotEveryEntries {
+		v.errf("cluster.snapshot.every_entries", "%d must be at least %d (each snapshot copies the whole ACD), or -1 for never", e, minSnapshotEveryEntries)
+	}
+	if cl.Snapshot.IntervalSeconds < minSnapshotIntervalSeconds {
+		v.errf("cluster.snapshot.interval_seconds", "%d must be at least %d", cl.Snapshot.IntervalSeconds, minSnapshotIntervalSeconds)
 	}
 	c.validateClusterTLS(v)
 }

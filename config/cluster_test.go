@@ -25,7 +25,8 @@ func TestClusterSection(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl := cfg.Cluster
-	if cl.Prefix != DefaultClusterPrefix || cl.Advertise.SIP != "127.0.0.2:5060" || cl.Advertise.HTTP != "127.0.0.2:8080" {
+	if cl.Prefix != DefaultClusterPrefix || cl.Advertise.SIP != "127.0.0.2:5060" || cl.Advertise.HTTP != "127.0.0.2:8080" ||
+		cl.LeaseTTLSeconds != 2 || cl.Snapshot.EveryEntries != 10_000 || cl.Snapshot.IntervalSeconds != 600 {
 		t.Fatalf("defaults: %+v", cl)
 	}
 	if tc, err := cfg.EtcdTLS(); tc != nil || err != nil {
@@ -61,8 +62,14 @@ func TestClusterRefusals(t *testing.T) {
 			"f.yaml:4: cluster.advertise.sip: \"0.0.0.0:5060\" is a wildcard: give the address other nodes reach\nf.yaml:4: cluster.advertise.http: \"nope\" is not host:port"},
 		{"cluster: { node_id: a, etcd: [\"http://127.0.0.1:2379\"], prefix: \"frontdoor/\" }\n",
 			`f.yaml:4: cluster.prefix: "frontdoor/" must be a key path like /frontdoor`},
+		{"cluster: { node_id: a, etcd: [\"http://127.0.0.1:2379\"], lease_ttl_seconds: 61 }\n",
+			"f.yaml:4: cluster.lease_ttl_seconds: 61 must be 1..60 (seconds a silent node stays a member)"},
+		{"cluster:\n  node_id: a\n  etcd: [\"http://127.0.0.1:2379\"]\n  lease_ttl_seconds: -1\n  snapshot:\n    every_entries: 50\n    interval_seconds: 5\n",
+			"f.yaml:7: cluster.lease_ttl_seconds: -1 must be 1..60 (seconds a silent node stays a member)\nf.yaml:9: cluster.snapshot.every_entries: 50 must be at least 100 (each snapshot copies the whole ACD), or -1 for never\nf.yaml:10: cluster.snapshot.interval_seconds: 5 must be at least 10"},
+		{"cluster: { node_id: a, etcd: [\"http://127.0.0.1:2379\"], snapshot: { every: 5 } }\n",
+			`f.yaml:4: cluster.snapshot: unknown key "every" (known: every_entries, interval_seconds)`},
 		{"cluster: { node_id: a, etcd: [\"http://127.0.0.1:2379\"], leader: x }\n",
-			`f.yaml:4: cluster: unknown key "leader" (known: advertise, etcd, node_id, prefix, tls)`},
+			`f.yaml:4: cluster: unknown key "leader" (known: advertise, etcd, lease_ttl_seconds, node_id, prefix, snapshot, tls)`},
 	}
 	for _, c := range cases {
 		_, err := Parse("f.yaml", []byte(base+c.yaml))

@@ -87,6 +87,9 @@ func openCluster(ctx context.Context, cfg *config.Config, rcfg routing.Config, l
 		NodeID: cfg.Cluster.NodeID, Client: cn.cli, Prefix: cfg.Cluster.Prefix, Engine: rcfg,
 		Seed: sharedSeed(cfg.Cluster.Prefix), Locker: &cn.mu, OnApplied: cn.onApplied,
 		AdvertiseSIP: cfg.Cluster.Advertise.SIP, AdvertiseHTTP: cfg.Cluster.Advertise.HTTP, Logger: log,
+		LeaseTTL:         time.Duration(cfg.Cluster.LeaseTTLSeconds) * time.Second,
+		SnapshotEvery:    cfg.Cluster.Snapshot.EveryEntries,
+		SnapshotInterval: time.Duration(cfg.Cluster.Snapshot.IntervalSeconds) * time.Second,
 	})
 	if err != nil {
 		cn.cli.Close()

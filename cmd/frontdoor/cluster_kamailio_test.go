@@ -34,7 +34,8 @@ import (
 //
 // Finally each sipp call is matched with the CDRs read from a survivor by its
 // caller number: every call sipp completed has exactly one CDR, answered; each
-// call the killed node carried has one, cut_off.
+// call the killed node carried has one, cut_off; and the killed node, started
+// again, restores the ACD snapshot the survivors wrote.
 func TestClusterBehindKamailio(t *testing.T) {
 	needTool(t, "kamailio", "kamailio")
 	needTool(t, "kamcmd", "kamailio")
@@ -215,6 +216,18 @@ func TestClusterBehindKamailio(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("every CDR on %s: %+v", survivors[1].name, got)
+	}
+
+	// cluster.snapshot.every_entries: 100 took effect: the log was
+	// snapshotted, and the dead node, started again, restores the snapshot
+	// instead of replaying the log from its start (which is trimmed).
+	res, err := etcd.Client(t).Get(ctx, "/fdtest/acd/snapshot")
+	if err != nil || len(res.Kvs) != 1 {
+		t.Fatalf("no ACD snapshot in etcd after %d calls: %v", len(want), err)
+	}
+	leader.start(t, ctx, bin)
+	if !leader.proc.waitLog(ctx, "cluster: restored snapshot") {
+		t.Fatalf("%s started again without restoring the snapshot:\n%s", leader.name, leader.proc.logText())
 	}
 }
 

@@ -46,6 +46,9 @@ cluster:
   node_id: %[6]s
   etcd: [%[7]s]
   prefix: /fdtest
+  # Far below the default (10,000): the tests' traffic snapshots, trims the
+  # log and compacts etcd on the way, as a long-running center does.
+  snapshot: { every_entries: 100 }
 `
 
 // clusterNodeProc is one `frontdoor serve` process of the test cluster.

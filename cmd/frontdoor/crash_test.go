@@ -87,6 +87,21 @@ func (p *process) logText() string {
 	return p.log.String()
 }
 
+// waitLog waits until the process has logged a line containing line (its
+// stderr is read on its own goroutine, behind the ready line on stdout).
+func (p *process) waitLog(ctx context.Context, line string) bool {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !strings.Contains(p.logText(), line) {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
+	return true
+}
+
 // apiGet reads a JSON API path with the admin token.
 func apiGet(t *testing.T, base, path string, out any) {
 	t.Helper()

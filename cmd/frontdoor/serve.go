@@ -260,10 +260,13 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 			if n.sb.Draining() {
 				return errors.New("draining: finishing calls in progress, refusing new ones")
 			}
-			if n.cluster != nil {
-				return n.cluster.quorum.Err()
+			if n.cluster == nil {
+				return nil
 			}
-			return nil
+			if err := n.sb.Lapsed(); err != nil {
+				return err
+			}
+			return n.cluster.quorum.Err()
 		},
 	})
 	if err != nil {
