@@ -229,6 +229,14 @@ func TestClusterBehindKamailio(t *testing.T) {
 	if !leader.proc.waitLog(ctx, "cluster: restored snapshot") {
 		t.Fatalf("%s started again without restoring the snapshot:\n%s", leader.name, leader.proc.logText())
 	}
+	// entries=: how far past every_entries the test's traffic went.
+	for _, n := range nodes {
+		for _, line := range strings.Split(n.proc.logText(), "\n") {
+			if strings.Contains(line, "cluster: restored snapshot") || strings.Contains(line, "cluster: snapshot written") {
+				t.Log(line)
+			}
+		}
+	}
 }
 
 // kam is the node seen as a Kamailio destination (its SIP counters).

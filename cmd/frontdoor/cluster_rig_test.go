@@ -46,9 +46,10 @@ cluster:
   node_id: %[6]s
   etcd: [%[7]s]
   prefix: /fdtest
-  # Far below the default (10,000): the tests' traffic snapshots, trims the
-  # log and compacts etcd on the way, as a long-running center does.
-  snapshot: { every_entries: 100 }
+  # Far below the defaults (10,000 entries, 10 min): the tests' traffic
+  # snapshots, trims the log and compacts etcd on the way, as a
+  # long-running center does.
+  snapshot: { every_entries: 100, interval_seconds: 10 }
 `
 
 // clusterNodeProc is one `frontdoor serve` process of the test cluster.
