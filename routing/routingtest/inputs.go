@@ -41,14 +41,14 @@ type Config struct {
 	Start   time.Time
 	Tick    int
 	MaxTick time.Duration
-	// Overdue leaves the engine's deadlines to come due until Kinds draws
+	// Overdue leaves the engine's deadlines to come due until Weights draws
 	// an InputAdvance, so inputs meet overdue timers and one advance fires
 	// several, as behind a slow leader. Otherwise Next fires each deadline
 	// as an InputAdvance at its time as soon as it is due.
 	Overdue bool
-	// With Overdue, an InputAdvance that Next draws moves the clock on to
-	// the engine's next deadline when that is at most Wake away, as a
-	// leader waking for its timer would (0: it stays at the clock's time).
+	// An InputAdvance that Next draws moves the clock on to the engine's
+	// next deadline when that is at most Wake away, as a leader waking for
+	// its timer would (0: it stays at the clock's time).
 	Wake time.Duration
 }
 
