@@ -14,6 +14,7 @@ import (
 
 	"github.com/frontdoor-project/frontdoor/agents"
 	"github.com/frontdoor-project/frontdoor/routing"
+	"github.com/frontdoor-project/frontdoor/routing/routingtest"
 )
 
 var seedFlag = flag.Uint64("seed", 0, "run TestPropertyClusterMatchesEngine for this seed only")
@@ -35,63 +36,22 @@ func propertyRouting() routing.Config {
 	}
 }
 
-// script draws the random inputs from the reference engine's state, so
-// offers get answered and connected calls hung up.
-type script struct {
-	rng   *rand.Rand
-	calls int
-}
-
 var agentIDs = []string{"a1", "a2", "a3", "a4"}
 
-func (s *script) input(ref *routing.Engine, at time.Time) routing.Input {
-	agent := agentIDs[s.rng.IntN(len(agentIDs))]
-	call := fmt.Sprintf("c%d", 1+s.rng.IntN(s.calls+1))
-	// Mostly act on an agent that has a call (ringing or connected), and
-	// on that call, so offers get answered and calls hung up.
-	var busy []routing.AgentSnapshot
-	for _, a := range ref.Agents() {
-		if a.CallID != "" {
-			busy = append(busy, a)
-		}
-	}
-	if len(busy) > 0 && s.rng.IntN(6) != 0 {
-		a := busy[s.rng.IntN(len(busy))]
-		agent, call = a.ID, a.CallID
-	}
-	kinds := []struct {
-		weight int
-		kind   routing.InputKind
-	}{
-		{22, routing.InputArrive}, {8, routing.InputCallerHangup}, {8, routing.InputAgentHangup}, {2, routing.InputUnreached},
-		{18, routing.InputAnswered}, {4, routing.InputDeclined}, {8, routing.InputLogin}, {2, routing.InputLogout},
-		{20, routing.InputSetReady}, {3, routing.InputSetNotReady},
-	}
-	total := 0
-	for _, k := range kinds {
-		total += k.weight
-	}
-	n := s.rng.IntN(total)
-	for _, k := range kinds {
-		if n -= k.weight; n < 0 {
-			in := routing.Input{Kind: k.kind, At: at}
-			switch k.kind {
-			case routing.InputArrive:
-				s.calls++
-				in.Call = &routing.Call{ID: fmt.Sprintf("c%d", s.calls), Queue: []string{"tax", "civil", "random", "none"}[s.rng.IntN(4)]}
-			case routing.InputCallerHangup, routing.InputAgentHangup, routing.InputUnreached:
-				in.CallID = call
-			case routing.InputAnswered, routing.InputDeclined:
-				in.CallID, in.AgentID = call, agent
-			case routing.InputSetNotReady:
-				in.AgentID, in.Reason = agent, "break"
-			default:
-				in.AgentID = agent
-			}
-			return in
-		}
-	}
-	panic("weights do not add up")
+// newScript draws the random inputs from the reference engine's state,
+// mostly acting on an agent that has a call (ringing or connected) and on
+// that call, so offers get answered and calls hung up. The test keeps the
+// time: the leader fires the timers.
+func newScript(rng *rand.Rand) *routingtest.Inputs {
+	return routingtest.New(routingtest.Config{
+		Rng:    rng,
+		Agents: agentIDs,
+		Queues: []string{"tax", "civil", "random", "none"},
+		Weights: map[routing.InputKind]int{routing.InputArrive: 22, routing.InputCallerHangup: 8, routing.InputAgentHangup: 8,
+			routing.InputUnreached: 2, routing.InputAnswered: 18, routing.InputDeclined: 4, routing.InputLogin: 8,
+			routing.InputLogout: 2, routing.InputSetReady: 20, routing.InputSetNotReady: 3},
+		Stray: 6,
+	})
 }
 
 // TestPropertyClusterMatchesEngine: one random sequence of inputs, applied
@@ -139,7 +99,7 @@ func runClusterProperty(t *testing.T, etcd *testEtcd, seed uint64, steps int) {
 		want = append(want, acts...)
 		return err
 	}
-	sc := &script{rng: rng}
+	sc := newScript(rng)
 	now, changes := start, 0
 	// Start with every agent ready and a call for the random queue: the
 	// engines' rngs pick the agent, so a replica seeded apart shows at once.
@@ -148,8 +108,7 @@ func runClusterProperty(t *testing.T, etcd *testEtcd, seed uint64, steps int) {
 		prelude = append(prelude, routing.Input{Kind: routing.InputLogin, AgentID: id, At: now},
 			routing.Input{Kind: routing.InputSetReady, AgentID: id, At: now})
 	}
-	sc.calls++
-	prelude = append(prelude, routing.Input{Kind: routing.InputArrive, At: now, Call: &routing.Call{ID: "c1", Queue: "random"}})
+	prelude = append(prelude, sc.Arrival(now, "random"))
 	for i, in := range prelude {
 		if err := refApply(in); err != nil {
 			t.Fatal(err)
@@ -189,7 +148,7 @@ func runClusterProperty(t *testing.T, etcd *testEtcd, seed uint64, steps int) {
 		case op < 20 && len(nodes) == 3 && step > steps/2: // a new node joins and replays the log
 			nodes = append(nodes, newReplica(t, etcd, "n4", propertyRouting(), tune))
 		default:
-			in := sc.input(ref, now)
+			in := sc.At(ref, now)
 			wantErr := refApply(in)
 			r := nodes[rng.IntN(len(nodes))]
 			if err := r.submit(in); fmt.Sprint(err) != fmt.Sprint(wantErr) {

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/frontdoor-project/frontdoor/routing"
+	"github.com/frontdoor-project/frontdoor/routing/routingtest"
 )
 
 // snapshotting makes the leader snapshot every n entries and compact at once.
@@ -22,11 +23,11 @@ func snapshotting(n int) func(*Config) {
 
 // traffic submits n random inputs through r, drawn from r's own engine
 // (the property test's script), so calls get offered, answered and hung up.
-func traffic(r *replica, sc *script, n int) {
+func traffic(r *replica, sc *routingtest.Inputs, n int) {
 	r.t.Helper()
 	for range n {
 		r.mu.Lock()
-		in := sc.input(r.acd.Engine(), time.Now())
+		in := sc.At(r.acd.Engine(), time.Now())
 		r.mu.Unlock()
 		// Refusals (a hang-up of a call already gone, ...) are part of it.
 		if err := r.submit(in); err != nil && !errors.Is(err, routing.ErrLoggedOut) && !errors.Is(err, routing.ErrUnknownAgent) {
@@ -105,7 +106,7 @@ func TestSnapshotStartsNewReplica(t *testing.T) {
 	etcd := startEtcd(t, 1)
 	n1 := newReplica(t, etcd, "n1", propertyRouting(), snapshotting(40))
 	leaderOf(t, n1)
-	sc := &script{rng: rand.New(rand.NewPCG(1, 2))}
+	sc := newScript(rand.New(rand.NewPCG(1, 2)))
 	traffic(n1, sc, 300)
 	snap := untilSnapshot(t, n1, 0)
 	trimmedLog(t, n1)
@@ -137,7 +138,7 @@ func TestSnapshotLeaderGoneAfterSnapshot(t *testing.T) {
 	n1 := newReplica(t, etcd, "n1", propertyRouting(), snapshotting(30))
 	leaderOf(t, n1)
 	n2 := newReplica(t, etcd, "n2", propertyRouting(), snapshotting(30))
-	sc := &script{rng: rand.New(rand.NewPCG(3, 4))}
+	sc := newScript(rand.New(rand.NewPCG(3, 4)))
 	traffic(n2, sc, 40)
 	first := untilSnapshot(t, n2, 0)
 	n1.kill()
@@ -183,7 +184,7 @@ func TestSnapshotReplicaBehindCompaction(t *testing.T) {
 	n1 := newReplicaOn(t, clientOf(t, etcd.Endpoints()[:2]), "n1", propertyRouting(), snapshotting(25))
 	leaderOf(t, n1)
 	n2 := newReplicaOn(t, clientOf(t, etcd.Endpoints()[2:]), "n2", propertyRouting(), snapshotting(25))
-	sc := &script{rng: rand.New(rand.NewPCG(5, 6))}
+	sc := newScript(rand.New(rand.NewPCG(5, 6)))
 	traffic(n1, sc, 30)
 	sameState(t, n1, n2)
 	behind := n2.acd.Applied()
@@ -216,7 +217,7 @@ func TestSnapshotRefusesOtherConfig(t *testing.T) {
 	etcd := startEtcd(t, 1)
 	n1 := newReplica(t, etcd, "n1", propertyRouting(), snapshotting(10))
 	leaderOf(t, n1)
-	traffic(n1, &script{rng: rand.New(rand.NewPCG(7, 8))}, 30)
+	traffic(n1, newScript(rand.New(rand.NewPCG(7, 8))), 30)
 	untilSnapshot(t, n1, 0)
 	other := propertyRouting()
 	other.Queues[0].RingTimeout++
