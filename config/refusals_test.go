@@ -128,6 +128,12 @@ f.yaml:7: identity.status_list_allowed[0]: "ftp://x" must be an http(s) URL pref
 f.yaml:8: identity.claims[1]: "given_name" is listed twice`,
 		},
 		{
+			name: "identity left out",
+			yaml: strings.Replace(minimal, "identity: { mode: \"off\" }\n", "", 1),
+			want: `f.yaml:1: identity.verifier_id: required when identity.mode is offer (it is the KB-JWT aud); offer is the default, identity.mode: off skips the identity step
+f.yaml:1: identity.issuers: at least one issuer is needed when identity.mode is offer; offer is the default, identity.mode: off skips the identity step`,
+		},
+		{
 			name: "identity mode",
 			yaml: strings.Replace(minimal, `mode: "off"`, `mode: maybe`, 1),
 			want: `f.yaml:2: identity.mode: "maybe" must be off, offer or require
