@@ -11,6 +11,41 @@ import (
 	"github.com/frontdoor-project/frontdoor/config"
 )
 
+// `frontdoor serve` without -config runs the embedded demo from any directory,
+// as the README says: with an empty data directory it makes the demo OpenID4VP
+// verifier certificate there (as `make run` does), so sessions carry a wallet link.
+func TestEmbeddedDemoServesFromAnEmptyDataDir(t *testing.T) {
+	cfg, err := config.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	n := startNodeWith(t, demoOnFreePorts(t, cfg), data)
+	for _, f := range []string{"verifier.pem", "verifier.key", "verifier-root.pem"} {
+		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
+			t.Errorf("the demo verifier file: %v", err)
+		}
+	}
+	var sess struct {
+		WalletURL string `json:"wallet_url"`
+	}
+	if code := n.api(t, "POST", "/api/v1/identity/sessions", map[string]string{}, &sess); code != 201 || sess.WalletURL == "" {
+		t.Fatalf("session: HTTP %d, wallet_url %q", code, sess.WalletURL)
+	}
+}
+
+// demoOnFreePorts moves the demo config off 5060 and 8080 (and its RTP range) so
+// tests do not collide with a running demo or each other.
+func demoOnFreePorts(t *testing.T, cfg *config.Config) *config.Config {
+	t.Helper()
+	rtpBase += 100
+	cfg.Listen.SIP = "127.0.0.1:" + strconv.Itoa(freeSIPPort(t))
+	cfg.Listen.HTTP = "127.0.0.1:0"
+	cfg.Media.RTPPorts = strconv.Itoa(rtpBase) + "-" + strconv.Itoa(rtpBase+99)
+	cfg.API.AdminToken = "test-admin-token"
+	return cfg
+}
+
 // The test call the README gives for `make run`: sipp runs test/sipp/demo_call.xml
 // as written, from a directory laid out like the repository (it streams
 // media/prompts/audio/hold.wav), against config/demo.yaml with identity offer:
@@ -18,18 +53,11 @@ import (
 // password, takes the call and hears the caller's hold music.
 func TestDemoCallScenario(t *testing.T) {
 	needTool(t, "sipp", "sip-tester")
-	cfg, err := config.Load(repoPath("config", "demo.yaml"))
+	cfg, err := config.Demo() // config/demo.yaml, embedded
 	if err != nil {
 		t.Fatal(err)
 	}
-	rtpBase += 100
-	cfg.Listen.SIP = "127.0.0.1:" + strconv.Itoa(freeSIPPort(t))
-	cfg.Listen.HTTP = "127.0.0.1:0"
-	cfg.Media.RTPPorts = strconv.Itoa(rtpBase) + "-" + strconv.Itoa(rtpBase+99)
-	cfg.API.AdminToken = "test-admin-token"
-	// OpenID4VP needs the certificate `make run` makes in ./data; the code path stays.
-	cfg.Identity.VerifierCertFile, cfg.Identity.VerifierKeyFile = "", ""
-	n := startNodeWith(t, cfg, t.TempDir())
+	n := startNodeWith(t, demoOnFreePorts(t, cfg), t.TempDir())
 	ctx := timeout(t, 60*time.Second)
 
 	agent := newPhone(t, "1001")
