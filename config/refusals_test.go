@@ -73,7 +73,18 @@ f.yaml:12: agents[1].skills.civil: level 0 must be 1..10`,
 		{
 			name: "wrong kind of value",
 			yaml: minimal + "sip: { max_calls: lots }\n",
-			want: "f.yaml:7: sip.max_calls: cannot unmarshal !!str `lots` into int",
+			want: `f.yaml:7: sip.max_calls: "lots" is given, but this key takes a whole number`,
+		},
+		{
+			// Several keys on one line: the problem names the one that is wrong,
+			// in the reference's words, not Go's.
+			name: "wrong kinds in flow mappings",
+			yaml: minimalHead + "agencies: [{ id: tax, name: Tax, digit: \"1\", numbers: \"126\" }]\n" +
+				"agents: [{ id: \"1001\", password: pw, skills: [tax] }]\nmedia: { rtp_ports: [20000, 29999] }\nivr: 5\n",
+			want: `f.yaml:3: agencies[0].numbers: "126" is given, but this key takes a list
+f.yaml:4: agents[0].skills: a list is given, but this key takes a mapping (key: value)
+f.yaml:5: media.rtp_ports: a list is given, but this key takes a single value (text)
+f.yaml:6: ivr: "5" is given, but this key takes a mapping of its own keys`,
 		},
 		{
 			name: "not a mapping",
