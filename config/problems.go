@@ -38,6 +38,7 @@ func (ps Problems) Error() string {
 type validator struct {
 	file     string
 	lines    map[string]int
+	nodes    map[int][]typedNode // by line, for decoder type errors (typeerrors.go)
 	problems Problems
 }
 
@@ -127,6 +128,10 @@ func (v *validator) addYAMLError(err error) {
 	for _, m := range te.Errors {
 		if sm := yamlLineRE.FindStringSubmatch(m); sm != nil {
 			line, _ := strconv.Atoi(sm[1])
+			if msg, ok := v.typeProblem(line, sm[2]); ok {
+				v.add(line, msg)
+				continue
+			}
 			v.add(line, pathPrefix(v.pathAt(line))+sm[2])
 			continue
 		}

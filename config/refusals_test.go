@@ -73,7 +73,18 @@ f.yaml:12: agents[1].skills.civil: level 0 must be 1..10`,
 		{
 			name: "wrong kind of value",
 			yaml: minimal + "sip: { max_calls: lots }\n",
-			want: "f.yaml:7: sip.max_calls: cannot unmarshal !!str `lots` into int",
+			want: `f.yaml:7: sip.max_calls: "lots" is given, but this key takes a whole number`,
+		},
+		{
+			// Several keys on one line: the problem names the one that is wrong,
+			// in the reference's words, not Go's.
+			name: "wrong kinds in flow mappings",
+			yaml: minimalHead + "agencies: [{ id: tax, name: Tax, digit: \"1\", numbers: \"126\" }]\n" +
+				"agents: [{ id: \"1001\", password: pw, skills: [tax] }]\nmedia: { rtp_ports: [20000, 29999] }\nivr: 5\n",
+			want: `f.yaml:3: agencies[0].numbers: "126" is given, but this key takes a list
+f.yaml:4: agents[0].skills: a list is given, but this key takes a mapping (key: value)
+f.yaml:5: media.rtp_ports: a list is given, but this key takes a single value (text)
+f.yaml:6: ivr: "5" is given, but this key takes a mapping of its own keys`,
 		},
 		{
 			name: "not a mapping",
@@ -126,6 +137,12 @@ f.yaml:6: identity.issuers[1].iss: "https://id.example" is listed twice
 f.yaml:6: identity.issuers[1].jwks_file: required
 f.yaml:7: identity.status_list_allowed[0]: "ftp://x" must be an http(s) URL prefix
 f.yaml:8: identity.claims[1]: "given_name" is listed twice`,
+		},
+		{
+			name: "identity left out",
+			yaml: strings.Replace(minimal, "identity: { mode: \"off\" }\n", "", 1),
+			want: `f.yaml:1: identity.verifier_id: required when identity.mode is offer (it is the KB-JWT aud); offer is the default, identity.mode: off skips the identity step
+f.yaml:1: identity.issuers: at least one issuer is needed when identity.mode is offer; offer is the default, identity.mode: off skips the identity step`,
 		},
 		{
 			name: "identity mode",

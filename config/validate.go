@@ -102,11 +102,17 @@ func (c *Config) validateIdentity(v *validator) {
 		v.errf("identity.mode", "%q must be off, offer or require", id.Mode)
 	}
 	if id.Mode != ModeOff {
+		hint := ""
+		if _, written := v.lines["identity.mode"]; !written {
+			// A first config often leaves identity out and cannot tell
+			// where "offer" came from, nor how to do without.
+			hint = "; offer is the default, identity.mode: off skips the identity step"
+		}
 		if id.VerifierID == "" {
-			v.errf("identity.verifier_id", "required when identity.mode is %s (it is the KB-JWT aud)", id.Mode)
+			v.errf("identity.verifier_id", "required when identity.mode is %s (it is the KB-JWT aud)%s", id.Mode, hint)
 		}
 		if len(id.Issuers) == 0 {
-			v.errf("identity.issuers", "at least one issuer is needed when identity.mode is %s", id.Mode)
+			v.errf("identity.issuers", "at least one issuer is needed when identity.mode is %s%s", id.Mode, hint)
 		}
 	}
 	seen := map[string]bool{}

@@ -24,7 +24,9 @@ ETCD_CLIENT_PORTS="23790 23791 23792"
 ETCD_PEER_PORTS="23800 23801 23802"
 
 mkdir -p bin "$DEMO"
-$GO build -o bin/frontdoor ./cmd/frontdoor
+# The same version stamp as make build, so bin/frontdoor version stays true.
+ldflags="-X main.version=${VERSION:-$(git describe --always --dirty 2>/dev/null || echo dev)}"
+$GO build -ldflags "$ldflags" -o bin/frontdoor ./cmd/frontdoor
 $GO build -o bin/fdetcd ./cmd/fdetcd
 
 scheme=http

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/x509"
 	"fmt"
+	"time"
 
 	"github.com/frontdoor-project/frontdoor/config"
 	"github.com/frontdoor-project/frontdoor/dashboard"
@@ -17,6 +18,15 @@ func newOpenID4VP(cfg *config.Config, dataDir string, svc *identity.Service) (*o
 	id := cfg.Identity
 	if svc == nil || !id.OpenID4VPEnabled() {
 		return nil, nil
+	}
+	if cfg.Path == config.DemoPath {
+		// `make run` makes this chain before serving; the embedded demo
+		// (`frontdoor serve` without -config, from any directory) must too.
+		root := config.DataFile(dataDir, "verifier-root.pem")
+		if err := openid4vp.DemoChain(config.DataFile(dataDir, id.VerifierCertFile), config.DataFile(dataDir, id.VerifierKeyFile),
+			root, "frontdoor demo verifier (DEMO ONLY)", time.Now()); err != nil {
+			return nil, fmt.Errorf("identity.verifier_cert_file: the demo certificate: %w", err)
+		}
 	}
 	chain, err := openid4vp.LoadChain(config.DataFile(dataDir, id.VerifierCertFile))
 	if err != nil {

@@ -71,6 +71,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// portTaken says what to do when a listen address is already held: most
+// often by a second `make run`, or by sipp started first on port 5060.
+func portTaken(err error, key string) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%w: another process holds it (a running frontdoor, a SIP phone, sipp): stop it or change %s", err, key)
+	}
+	return err
+}
+
 func loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		return config.Demo()
@@ -227,7 +236,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		Deliver: localBrowsers{dialer}, Nodes: nodeAddrs,
 	})
 	if err != nil {
-		return nil, err
+		return nil, portTaken(err, "listen.sip")
 	}
 	if n.cluster != nil {
 		n.cluster.edge.Store(n.edge)
@@ -273,7 +282,7 @@ func build(ctx context.Context, cfg *config.Config, dataDir string, log *slog.Lo
 		return nil, err
 	}
 	if n.httpLn, err = net.Listen("tcp", cfg.Listen.HTTP); err != nil {
-		return nil, fmt.Errorf("http listen %s: %w", cfg.Listen.HTTP, err)
+		return nil, portTaken(fmt.Errorf("http listen %s: %w", cfg.Listen.HTTP, err), "listen.http")
 	}
 	if n.httpLn, err = httpsListener(cfg, n.httpLn); err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ func listenSIPTLS(cfg *config.Config) (net.Listener, error) {
 	}
 	l, err := tls.Listen("tcp", cfg.TLS.SIP, tc)
 	if err != nil {
-		return nil, fmt.Errorf("sip tls listen %s: %w", cfg.TLS.SIP, err)
+		return nil, portTaken(fmt.Errorf("sip tls listen %s: %w", cfg.TLS.SIP, err), "tls.sip")
 	}
 	return l, nil
 }
