@@ -81,9 +81,13 @@ func (a *ACD) lead(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// recheck fires while a node_lost could not be appended (etcd refused
+	// or timed out): the watch will not tell of that node again, so look
+	// for absent nodes once more until every one is written.
+	var recheck <-chan time.Time
 	// Nodes that vanished while nobody led (the old leader died with them).
-	for _, n := range a.absent(present) {
-		a.loseNode(ctx, n)
+	if !a.loseAbsent(ctx, present) {
+		recheck = time.After(retryDelay)
 	}
 	wch := a.cli.Watch(clientv3.WithRequireLeader(ctx), a.key("nodes")+"/", clientv3.WithPrefix(), clientv3.WithRev(rev+1))
 	timer := time.NewTimer(time.Hour)
@@ -111,6 +115,12 @@ func (a *ACD) lead(ctx context.Context) error {
 			return ctx.Err()
 		case <-a.kick:
 		case <-timer.C:
+		case <-recheck:
+			recheck = nil
+			present, _, err := a.presentNodes(ctx)
+			if err != nil || !a.loseAbsent(ctx, present) {
+				recheck = time.After(retryDelay)
+			}
 		case resp, open := <-wch:
 			if !open {
 				return fmt.Errorf("node watch closed: %w", ctx.Err())
@@ -119,8 +129,8 @@ func (a *ACD) lead(ctx context.Context) error {
 				return fmt.Errorf("node watch: %w", err)
 			}
 			for _, ev := range resp.Events {
-				if ev.Type == mvccpb.DELETE {
-					a.loseNode(ctx, strings.TrimPrefix(string(ev.Kv.Key), a.key("nodes")+"/"))
+				if ev.Type == mvccpb.DELETE && !a.loseNode(ctx, strings.TrimPrefix(string(ev.Kv.Key), a.key("nodes")+"/")) {
+					recheck = time.After(retryDelay)
 				}
 			}
 		}
@@ -141,18 +151,32 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// loseNode appends node_lost for node; the leader itself is alive
-// whatever its key says (its presence loop puts the key back).
-func (a *ACD) loseNode(ctx context.Context, node string) {
+// loseNode appends node_lost for node and says whether it was; the leader
+// itself is alive whatever its key says (its presence loop puts the key
+// back).
+func (a *ACD) loseNode(ctx context.Context, node string) bool {
 	if node == a.cfg.NodeID {
-		return
+		return true
 	}
 	a.log.Warn("cluster: node lost; ending its calls", "lost", node)
 	err := a.submit(ctx, Entry{Node: a.cfg.NodeID, Lost: node, Input: routing.Input{Kind: NodeLost, At: a.cfg.Now()}})
 	if err != nil {
-		// The next leader (or this one, re-elected) finds it absent again.
-		a.log.Error("cluster: node_lost not written", "lost", node, "err", err)
+		// Looked for again (lead's recheck) while the node stays absent; a
+		// node_lost that went in after all makes the next one find nothing.
+		a.log.Error("cluster: node_lost not written; trying again", "lost", node, "err", err)
+		return false
 	}
+	return true
+}
+
+// loseAbsent appends node_lost for each node absent from present, and says
+// whether every one was written.
+func (a *ACD) loseAbsent(ctx context.Context, present map[string]NodeInfo) bool {
+	ok := true
+	for _, n := range a.absent(present) {
+		ok = a.loseNode(ctx, n) && ok
+	}
+	return ok
 }
 
 // absent lists nodes the replica holds calls or agents of that have no

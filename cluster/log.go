@@ -320,6 +320,9 @@ func (a *ACD) endNode(lost string, at time.Time) ([]routing.Action, error) {
 	for _, id := range calls {
 		c, live := a.eng.Call(id)
 		if !live {
+			// Not the engine's any more: a stale owner would keep the
+			// leader finding this node absent (and writing node_lost) for ever.
+			delete(a.owner, id)
 			continue
 		}
 		kind := routing.InputCallerHangup // queued or ringing: the caller is gone
