@@ -104,7 +104,18 @@ func (a *ACD) append(batch []*pending) {
 		a.mu.Unlock()
 	}
 	for _, p := range batch {
-		p.done <- result{appendErr: err}
+		p.resolve(result{appendErr: err})
+	}
+}
+
+// resolve hands p its result unless it has one: a Put that fails at its
+// deadline may have been committed and applied already (the watch event
+// came before the answer), and a second send on the full buffer would block
+// an appender, or the apply loop, for good.
+func (p *pending) resolve(r result) {
+	select {
+	case p.done <- r:
+	default:
 	}
 }
 
@@ -234,9 +245,9 @@ func (a *ACD) apply(kv *mvccpb.KeyValue, replay bool) {
 	a.mu.Unlock()
 	for i, p := range batch {
 		if i < len(errs) {
-			p.done <- result{applyErr: errs[i]}
+			p.resolve(result{applyErr: errs[i]})
 		} else {
-			p.done <- result{applyErr: decodeErr}
+			p.resolve(result{applyErr: decodeErr})
 		}
 	}
 	a.poke()
