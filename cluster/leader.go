@@ -77,6 +77,7 @@ func (a *ACD) leadOnce(ctx context.Context) error {
 
 // lead does the leader's work: fire due timers, notice lost nodes.
 func (a *ACD) lead(ctx context.Context) error {
+	holders := a.holders()
 	present, rev, err := a.presentNodes(ctx)
 	if err != nil {
 		return err
@@ -86,7 +87,7 @@ func (a *ACD) lead(ctx context.Context) error {
 	// for absent nodes once more until every one is written.
 	var recheck <-chan time.Time
 	// Nodes that vanished while nobody led (the old leader died with them).
-	if !a.loseAbsent(ctx, present) {
+	if !a.loseAbsent(ctx, holders, present) {
 		recheck = time.After(retryDelay)
 	}
 	wch := a.cli.Watch(clientv3.WithRequireLeader(ctx), a.key("nodes")+"/", clientv3.WithPrefix(), clientv3.WithRev(rev+1))
@@ -117,8 +118,9 @@ func (a *ACD) lead(ctx context.Context) error {
 		case <-timer.C:
 		case <-recheck:
 			recheck = nil
+			holders := a.holders()
 			present, _, err := a.presentNodes(ctx)
-			if err != nil || !a.loseAbsent(ctx, present) {
+			if err != nil || !a.loseAbsent(ctx, holders, present) {
 				recheck = time.After(retryDelay)
 			}
 		case resp, open := <-wch:
@@ -169,29 +171,28 @@ func (a *ACD) loseNode(ctx context.Context, node string) bool {
 	return true
 }
 
-// loseAbsent appends node_lost for each node absent from present, and says
-// whether every one was written.
-func (a *ACD) loseAbsent(ctx context.Context, present map[string]NodeInfo) bool {
+// loseAbsent appends node_lost for each of holders absent from present,
+// and says whether every one was written. holders must be read before
+// present: a node registers before it submits anything, so one named by
+// the replica then and without a key after is gone; read the other way
+// round, a node starting in between would be declared lost.
+func (a *ACD) loseAbsent(ctx context.Context, holders []string, present map[string]NodeInfo) bool {
 	ok := true
-	for _, n := range a.absent(present) {
-		ok = a.loseNode(ctx, n) && ok
+	for _, n := range holders {
+		if _, alive := present[n]; !alive {
+			ok = a.loseNode(ctx, n) && ok
+		}
 	}
 	return ok
 }
 
-// absent lists nodes the replica holds calls or agents of that have no
-// presence key.
-func (a *ACD) absent(present map[string]NodeInfo) []string {
+// holders lists, sorted, the nodes the replica holds calls or agents of.
+func (a *ACD) holders() []string {
 	a.cfg.Locker.Lock()
 	defer a.cfg.Locker.Unlock()
-	var out []string
-	for _, n := range append(mapValues(a.owner), mapValues(a.home)...) {
-		if _, ok := present[n]; !ok && !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
+	out := append(mapValues(a.owner), mapValues(a.home)...)
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }
 
 // Leader is the node that leads the ACD now ("" if none).
