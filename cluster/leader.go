@@ -86,9 +86,13 @@ func (a *ACD) lead(ctx context.Context) error {
 	// or timed out): the watch will not tell of that node again, so look
 	// for absent nodes once more until every one is written.
 	var recheck <-chan time.Time
+	backoff := retryDelay
+	again := func() { // sooner at first, then no more than every recheckMax
+		recheck, backoff = time.After(backoff), min(2*backoff, recheckMax)
+	}
 	// Nodes that vanished while nobody led (the old leader died with them).
 	if !a.loseAbsent(ctx, holders, present) {
-		recheck = time.After(retryDelay)
+		again()
 	}
 	wch := a.cli.Watch(clientv3.WithRequireLeader(ctx), a.key("nodes")+"/", clientv3.WithPrefix(), clientv3.WithRev(rev+1))
 	timer := time.NewTimer(time.Hour)
@@ -121,7 +125,9 @@ func (a *ACD) lead(ctx context.Context) error {
 			holders := a.holders()
 			present, _, err := a.presentNodes(ctx)
 			if err != nil || !a.loseAbsent(ctx, holders, present) {
-				recheck = time.After(retryDelay)
+				again()
+			} else {
+				backoff = retryDelay
 			}
 		case resp, open := <-wch:
 			if !open {
@@ -132,12 +138,16 @@ func (a *ACD) lead(ctx context.Context) error {
 			}
 			for _, ev := range resp.Events {
 				if ev.Type == mvccpb.DELETE && !a.loseNode(ctx, strings.TrimPrefix(string(ev.Kv.Key), a.key("nodes")+"/")) {
-					recheck = time.After(retryDelay)
+					again()
 				}
 			}
 		}
 	}
 }
+
+// recheckMax bounds the leader's wait between attempts to append a
+// node_lost that etcd refused.
+const recheckMax = 5 * time.Second
 
 func (a *ACD) setLeader(on bool) {
 	a.leader.Store(on)
