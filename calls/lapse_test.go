@@ -8,15 +8,21 @@ import (
 	"github.com/frontdoor-project/frontdoor/store"
 )
 
-// A node declared lost says so (the node's /readyz answers 503 with it)
-// until it has registered again.
-func TestLapsedUntilRejoined(t *testing.T) {
+// lapseSwitchboard is a node's switchboard on a fresh bbolt store.
+func lapseSwitchboard(t *testing.T) *Switchboard {
+	t.Helper()
 	st, err := store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	sb := newTestSwitchboard(t, st)
+	t.Cleanup(func() { st.Close() })
+	return newTestSwitchboard(t, st)
+}
+
+// A node declared lost says so (the node's /readyz answers 503 with it)
+// until it has registered again.
+func TestLapsedUntilRejoined(t *testing.T) {
+	sb := lapseSwitchboard(t)
 	if err := sb.Lapsed(); err != nil {
 		t.Fatalf("a fresh node: %v", err)
 	}
@@ -38,12 +44,7 @@ func TestLapsedUntilRejoined(t *testing.T) {
 // is back. Opening early would take calls while the leader sees no presence
 // key, and its sweep would record them cut off while they go on.
 func TestSecondLapseOutlivesFirstRejoin(t *testing.T) {
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	sb := newTestSwitchboard(t, st)
+	sb := lapseSwitchboard(t)
 	sb.mu.Lock()
 	first := sb.DeclaredLost(nil)
 	second := sb.DeclaredLost(nil)
