@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/frontdoor-project/frontdoor/agents"
@@ -102,7 +103,11 @@ func engineRefused(err error) bool {
 // written by the node whose input caused it.
 func (s *Switchboard) Applied(origin string, acts []routing.Action) {
 	mine := make([]routing.Action, 0, len(acts))
+	var ghosts []string
 	for _, a := range acts {
+		if a.CallID != "" && s.ghost(a.CallID) && !slices.Contains(ghosts, a.CallID) {
+			ghosts = append(ghosts, a.CallID)
+		}
 		switch a.Kind {
 		case routing.Offer, routing.EndCall, routing.Announce, routing.Play, routing.Overflow, routing.Finished:
 			if _, held := s.calls[a.CallID]; !held {
@@ -124,6 +129,26 @@ func (s *Switchboard) Applied(origin string, acts []routing.Action) {
 		mine = append(mine, a)
 	}
 	s.apply(mine)
+	for _, id := range ghosts {
+		s.log.Warn("cluster: a call of this node that it no longer holds is in the ACD; ending it there", "call", id)
+		go s.submitOrLog(Input{Kind: routing.InputCallerHangup, CallID: id})
+	}
+}
+
+// ghost says whether callID is this node's call in the shared engine that
+// the node does not hold: an arrival that landed after the node gave up on
+// the call (its Submit timed out, the caller heard busy, and the hang-up it
+// sent then went in first, one node's Puts being concurrent). Nobody would
+// ever ring for it or end it. Callers hold s.mu.
+func (s *Switchboard) ghost(callID string) bool {
+	if s.cfg.ACD == nil || s.cfg.ACD.CallOwner(callID) != s.cfg.Node {
+		return false
+	}
+	if _, held := s.calls[callID]; held {
+		return false
+	}
+	_, live := s.eng.Call(callID)
+	return live
 }
 
 // agentState asks the ACD for a state change the dashboard or a restart wants.

@@ -231,6 +231,9 @@ func (c *Call) callBack(ctx context.Context, agentID string, agent AgentLeg) boo
 	c.leg = citizen
 	c.mu.Unlock()
 	citizen.Media().OnDTMF(c.PressKey)
+	// The trace first, then the record goes: a crash in between (the intro
+	// plays for seconds) would otherwise leave neither, and no CDR at all.
+	c.sb.recordActive(c)
 	c.sb.dropCallback(c)
 	c.say(ctx, false, "callback-intro")
 	if target, ok := c.talk(ctx, agentID, agent); ok {

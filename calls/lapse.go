@@ -24,7 +24,10 @@ var ErrDeclaredLost = errors.New("declared lost by the cluster; registering agai
 
 // lapse is the switchboard's state while declared lost. Guarded by s.mu.
 type lapse struct {
-	lost      bool
+	lost bool
+	// gen counts declarations: a rejoin opens the node again only for the
+	// latest, since the presence it waited for may have lapsed once more.
+	gen       uint64
 	relogin   []string // agents of this node the center logged out, to log in again
 	suspended []string // callbacks dropped here, to claim again once registered
 }
@@ -38,8 +41,10 @@ const rejoinWait = 10 * time.Second
 // memory, their store records left for whoever claims them; new calls are
 // refused until Rejoined. acts are the node_lost entry's actions. Callers
 // hold s.mu (the replica applies the entry under it); nothing here blocks.
-func (s *Switchboard) DeclaredLost(acts []routing.Action) {
+// The result names this declaration for Rejoined.
+func (s *Switchboard) DeclaredLost(acts []routing.Action) uint64 {
 	s.lapse.lost = true
+	s.lapse.gen++
 	for _, a := range acts {
 		if a.Kind == routing.AgentState && a.State == agents.LoggedOut && s.home[a.AgentID] && !slices.Contains(s.lapse.relogin, a.AgentID) {
 			s.lapse.relogin = append(s.lapse.relogin, a.AgentID)
@@ -71,6 +76,7 @@ func (s *Switchboard) DeclaredLost(acts []routing.Action) {
 		s.log.Warn("cluster: declared lost; ending call as cut off", "call", c.ID, "state", state)
 		go c.hangup() // the call's goroutine sees the leg end and hangs up the agent
 	}
+	return s.lapse.gen
 }
 
 // Rejoined is called once the node's presence is registered again after
@@ -78,9 +84,15 @@ func (s *Switchboard) DeclaredLost(acts []routing.Action) {
 // ready: the agent sees the change and presses ready; a phone that is still
 // registered cannot tell it was ever out), the callbacks still this node's in
 // the store are claimed and resumed (those the leader claimed are its), and
-// new calls are taken again. Callers must not hold s.mu.
-func (s *Switchboard) Rejoined(ctx context.Context) {
+// new calls are taken again. gen is DeclaredLost's result: a rejoin for an
+// earlier declaration than the latest does nothing (the latest's own rejoin
+// follows once the presence is back). Callers must not hold s.mu.
+func (s *Switchboard) Rejoined(ctx context.Context, gen uint64) {
 	s.mu.Lock()
+	if gen != s.lapse.gen {
+		s.mu.Unlock()
+		return
+	}
 	var relogin []string
 	for _, id := range s.lapse.relogin {
 		if s.home[id] { // not gone offline meanwhile
@@ -99,8 +111,14 @@ func (s *Switchboard) Rejoined(ctx context.Context) {
 		s.log.Error("cluster: callbacks not claimed again after the node was declared lost", "err", err)
 	}
 	s.mu.Lock()
-	s.lapse.lost = false
+	latest := gen == s.lapse.gen
+	if latest {
+		s.lapse.lost = false
+	}
 	s.mu.Unlock()
+	if !latest {
+		return // declared lost again meanwhile: that declaration's rejoin opens
+	}
 	s.log.Info("cluster: registered again after being declared lost; taking new calls", "agents", len(relogin))
 }
 

@@ -77,13 +77,22 @@ func (a *ACD) leadOnce(ctx context.Context) error {
 
 // lead does the leader's work: fire due timers, notice lost nodes.
 func (a *ACD) lead(ctx context.Context) error {
+	holders := a.holders()
 	present, rev, err := a.presentNodes(ctx)
 	if err != nil {
 		return err
 	}
+	// recheck fires while a node_lost could not be appended (etcd refused
+	// or timed out): the watch will not tell of that node again, so look
+	// for absent nodes once more until every one is written.
+	var recheck <-chan time.Time
+	backoff := retryDelay
+	again := func() { // sooner at first, then no more than every recheckMax
+		recheck, backoff = time.After(backoff), min(2*backoff, recheckMax)
+	}
 	// Nodes that vanished while nobody led (the old leader died with them).
-	for _, n := range a.absent(present) {
-		a.loseNode(ctx, n)
+	if !a.loseAbsent(ctx, holders, present) {
+		again()
 	}
 	wch := a.cli.Watch(clientv3.WithRequireLeader(ctx), a.key("nodes")+"/", clientv3.WithPrefix(), clientv3.WithRev(rev+1))
 	timer := time.NewTimer(time.Hour)
@@ -111,6 +120,15 @@ func (a *ACD) lead(ctx context.Context) error {
 			return ctx.Err()
 		case <-a.kick:
 		case <-timer.C:
+		case <-recheck:
+			recheck = nil
+			holders := a.holders()
+			present, _, err := a.presentNodes(ctx)
+			if err != nil || !a.loseAbsent(ctx, holders, present) {
+				again()
+			} else {
+				backoff = retryDelay
+			}
 		case resp, open := <-wch:
 			if !open {
 				return fmt.Errorf("node watch closed: %w", ctx.Err())
@@ -119,13 +137,17 @@ func (a *ACD) lead(ctx context.Context) error {
 				return fmt.Errorf("node watch: %w", err)
 			}
 			for _, ev := range resp.Events {
-				if ev.Type == mvccpb.DELETE {
-					a.loseNode(ctx, strings.TrimPrefix(string(ev.Kv.Key), a.key("nodes")+"/"))
+				if ev.Type == mvccpb.DELETE && !a.loseNode(ctx, strings.TrimPrefix(string(ev.Kv.Key), a.key("nodes")+"/")) {
+					again()
 				}
 			}
 		}
 	}
 }
+
+// recheckMax bounds the leader's wait between attempts to append a
+// node_lost that etcd refused.
+const recheckMax = 5 * time.Second
 
 func (a *ACD) setLeader(on bool) {
 	a.leader.Store(on)
@@ -141,33 +163,46 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// loseNode appends node_lost for node; the leader itself is alive
-// whatever its key says (its presence loop puts the key back).
-func (a *ACD) loseNode(ctx context.Context, node string) {
+// loseNode appends node_lost for node and says whether it was; the leader
+// itself is alive whatever its key says (its presence loop puts the key
+// back).
+func (a *ACD) loseNode(ctx context.Context, node string) bool {
 	if node == a.cfg.NodeID {
-		return
+		return true
 	}
 	a.log.Warn("cluster: node lost; ending its calls", "lost", node)
 	err := a.submit(ctx, Entry{Node: a.cfg.NodeID, Lost: node, Input: routing.Input{Kind: NodeLost, At: a.cfg.Now()}})
 	if err != nil {
-		// The next leader (or this one, re-elected) finds it absent again.
-		a.log.Error("cluster: node_lost not written", "lost", node, "err", err)
+		// Looked for again (lead's recheck) while the node stays absent; a
+		// node_lost that went in after all makes the next one find nothing.
+		a.log.Error("cluster: node_lost not written; trying again", "lost", node, "err", err)
+		return false
 	}
+	return true
 }
 
-// absent lists nodes the replica holds calls or agents of that have no
-// presence key.
-func (a *ACD) absent(present map[string]NodeInfo) []string {
-	a.cfg.Locker.Lock()
-	defer a.cfg.Locker.Unlock()
-	var out []string
-	for _, n := range append(mapValues(a.owner), mapValues(a.home)...) {
-		if _, ok := present[n]; !ok && !slices.Contains(out, n) {
-			out = append(out, n)
+// loseAbsent appends node_lost for each of holders absent from present,
+// and says whether every one was written. holders must be read before
+// present: a node registers before it submits anything, so one named by
+// the replica then and without a key after is gone; read the other way
+// round, a node starting in between would be declared lost.
+func (a *ACD) loseAbsent(ctx context.Context, holders []string, present map[string]NodeInfo) bool {
+	ok := true
+	for _, n := range holders {
+		if _, alive := present[n]; !alive {
+			ok = a.loseNode(ctx, n) && ok
 		}
 	}
+	return ok
+}
+
+// holders lists, sorted, the nodes the replica holds calls or agents of.
+func (a *ACD) holders() []string {
+	a.cfg.Locker.Lock()
+	defer a.cfg.Locker.Unlock()
+	out := append(mapValues(a.owner), mapValues(a.home)...)
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }
 
 // Leader is the node that leads the ACD now ("" if none).

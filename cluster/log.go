@@ -104,7 +104,18 @@ func (a *ACD) append(batch []*pending) {
 		a.mu.Unlock()
 	}
 	for _, p := range batch {
-		p.done <- result{appendErr: err}
+		p.resolve(result{appendErr: err})
+	}
+}
+
+// resolve hands p its result unless it has one: a Put that fails at its
+// deadline may have been committed and applied already (the watch event
+// came before the answer), and a second send on the full buffer would block
+// an appender, or the apply loop, for good.
+func (p *pending) resolve(r result) {
+	select {
+	case p.done <- r:
+	default:
 	}
 }
 
@@ -234,9 +245,9 @@ func (a *ACD) apply(kv *mvccpb.KeyValue, replay bool) {
 	a.mu.Unlock()
 	for i, p := range batch {
 		if i < len(errs) {
-			p.done <- result{applyErr: errs[i]}
+			p.resolve(result{applyErr: errs[i]})
 		} else {
-			p.done <- result{applyErr: decodeErr}
+			p.resolve(result{applyErr: decodeErr})
 		}
 	}
 	a.poke()
@@ -320,6 +331,9 @@ func (a *ACD) endNode(lost string, at time.Time) ([]routing.Action, error) {
 	for _, id := range calls {
 		c, live := a.eng.Call(id)
 		if !live {
+			// Not the engine's any more: a stale owner would keep the
+			// leader finding this node absent (and writing node_lost) for ever.
+			delete(a.owner, id)
 			continue
 		}
 		kind := routing.InputCallerHangup // queued or ringing: the caller is gone

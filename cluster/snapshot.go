@@ -230,7 +230,9 @@ func (a *ACD) writeSnapshot(ctx context.Context, el *concurrency.Election) (*sna
 	snap.Trimmed = prev.Rev
 	compactTo := int64(0)
 	older := prev.Older
-	if prevWritten != 0 {
+	if a.cfg.CompactAfter < 0 {
+		older = nil // never compacted: marks would only pile up in the value
+	} else if prevWritten != 0 {
 		older = append(older, mark{Rev: prevWritten, At: prev.Written})
 	}
 	for len(older) > 0 && a.cfg.CompactAfter >= 0 && snap.Written.Sub(older[0].At) >= a.cfg.CompactAfter {

@@ -245,3 +245,23 @@ func TestSnapshotEncoding(t *testing.T) {
 		t.Fatal("decoded garbage")
 	}
 }
+
+// TestSnapshotNoCompactionKeepsNoMarks: a leader told never to compact
+// (CompactAfter < 0) does not carry every earlier snapshot's mark from one
+// snapshot to the next: they would only grow the snapshot value, one mark
+// per snapshot, until etcd refuses it.
+func TestSnapshotNoCompactionKeepsNoMarks(t *testing.T) {
+	etcd := startEtcd(t, 1)
+	n1 := newReplica(t, etcd, "n1", testRouting(), func(c *Config) { c.SnapshotEvery, c.CompactAfter = 2, -1 })
+	leaderOf(t, n1)
+	var rev int64
+	for i := range 5 {
+		login(n1, "a1", false)
+		n1.must(routing.Input{Kind: routing.InputLogout, AgentID: "a1"})
+		snap := untilSnapshot(t, n1, rev)
+		rev = snap.Rev
+		if len(snap.Older) > 0 {
+			t.Fatalf("snapshot %d carries %d marks of earlier snapshots, none of which will be compacted: %+v", i, len(snap.Older), snap.Older)
+		}
+	}
+}

@@ -20,6 +20,7 @@ const sweepEvery = time.Second
 // Leadership is the ACD replica's view of who leads (cluster.ACD).
 type Leadership interface {
 	IsLeader() bool
+	NodeID() string
 	Nodes(ctx context.Context) ([]cluster.NodeInfo, error)
 }
 
@@ -84,7 +85,10 @@ func (c *CutOffs) Sweep(ctx context.Context) (int, error) {
 	}
 	written := 0
 	for _, a := range active {
-		if a.Node == "" || alive[a.Node] {
+		// The leader's own calls go on whatever its presence key says (it
+		// never declares itself lost, and registers again): a cut-off CDR
+		// now would take the place of the one the call ends with.
+		if a.Node == "" || a.Node == c.ACD.NodeID() || alive[a.Node] {
 			continue
 		}
 		cdr := a.CutOffCDR(c.Now(), OutcomeCutOff)

@@ -27,12 +27,7 @@ func TestClusterCallbackSurvivesItsNodesDeath(t *testing.T) {
 	// Agent 1001's phone is on C, which outlives both kills; logged in but
 	// not ready, nobody works the queue: the wait is unknown, so a
 	// callback is offered.
-	agent := newPhone(t, "1001")
-	agent.AutoAnswer = 2000
-	if code, err := agent.Register(ctx, c.sip, "pw1001", 3600); err != nil || code != 200 {
-		t.Fatalf("register 1001 on node C: %d %v", code, err)
-	}
-	waitAgentState(t, ctx, a.http, "1001", "not_ready")
+	agent := agentPhoneOn(t, ctx, c, a)
 
 	callBackAfterKill(t, ctx, trunk, agent, b, "01071120001", a, c) // a follower
 	apiPut(t, c.http, "/api/v1/agents/1001/state", `{"state":"not_ready","reason":"break"}`)
@@ -131,4 +126,47 @@ func waitCallGone(t *testing.T, ctx context.Context, callID string, nodes ...*cl
 			}
 		}
 	}
+}
+
+// A node killed while the citizen it called back hears the intro (the
+// callback record is done with, the agent not yet bridged) still leaves the
+// call to be recorded: the leader writes its CDR, cut off, and nobody calls
+// the citizen again.
+func TestClusterCallbackCutOffDuringIntro(t *testing.T) {
+	ctx := timeout(t, 120*time.Second)
+	trunk, nodes := startCallbackCluster(t, ctx, 1, "127.0.0.2", "127.0.0.3")
+	a, b := nodes[0], nodes[1]
+	if l := waitLeader(t, ctx, nodes); l != a {
+		t.Fatalf("leader %s, want the first node started", l.name)
+	}
+	agent := agentPhoneOn(t, ctx, a, a)
+	const citizen = "01071120003"
+	bookCallbackAt(t, ctx, b.sip, citizen)
+	id := waitCall(t, ctx, b, citizen, "queued", b.name)
+	apiPut(t, a.http, "/api/v1/agents/1001/state", `{"state":"ready"}`)
+	if _, err := agent.NextIncoming(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in := callBackFrom(t, ctx, trunk, citizen, id, b)
+	if !in.RTP.WaitReceived(ctx, promptFrame(t, "callback-intro")) {
+		t.Fatal("the citizen called back does not hear the intro")
+	}
+	b.kill()
+	waitCDROutcome(t, ctx, a, id, "cut_off")
+	if n := trunk.Pending(); n != 0 {
+		t.Fatalf("the trunk got %d more call-back INVITEs", n)
+	}
+}
+
+// agentPhoneOn registers agent 1001's phone (answering with 2000 Hz) on node
+// and waits until seen shows the agent logged in, not ready.
+func agentPhoneOn(t *testing.T, ctx context.Context, node, seen *clusterNodeProc) *testua.Phone {
+	t.Helper()
+	agent := newPhone(t, "1001")
+	agent.AutoAnswer = 2000
+	if code, err := agent.Register(ctx, node.sip, "pw1001", 3600); err != nil || code != 200 {
+		t.Fatalf("register 1001 on %s: %d %v", node.name, code, err)
+	}
+	waitAgentState(t, ctx, seen.http, "1001", "not_ready")
+	return agent
 }

@@ -19,7 +19,7 @@ const rejoinFor = 10 * time.Minute
 // Called from onApplied, under cn.mu.
 func (cn *clusterNode) declaredLost(sb *calls.Switchboard, acts []routing.Action) {
 	cn.cutoffs.Log.Warn("cluster: this node was declared lost while alive (its presence lease lapsed); ending its calls")
-	sb.DeclaredLost(acts)
+	gen := sb.DeclaredLost(acts)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), rejoinFor)
 		defer cancel()
@@ -27,6 +27,6 @@ func (cn *clusterNode) declaredLost(sb *calls.Switchboard, acts []routing.Action
 			cn.cutoffs.Log.Error("cluster: declared lost and not registered again", "err", err)
 			return
 		}
-		sb.Rejoined(ctx)
+		sb.Rejoined(ctx, gen)
 	}()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-project/frontdoor/cluster"
 	"github.com/frontdoor-project/frontdoor/cluster/etcdtest"
 	"github.com/frontdoor-project/frontdoor/config"
+	"github.com/frontdoor-project/frontdoor/routing"
 )
 
 // Three frontdoor nodes on 127.0.0.2-4 share one center through a real
@@ -208,5 +211,35 @@ func TestClusterDemoConfigs(t *testing.T) {
 		if !strings.Contains(string(script), cfg.Cluster.Advertise.SIP) {
 			t.Errorf("%s: %s is not in the script's FRONTDOOR_NODES_SIP", f, cfg.Cluster.Advertise.SIP)
 		}
+	}
+}
+
+// An arrival of this node's that lands in the log after the node gave up on
+// the call (its Submit timed out while etcd stalled, the caller heard busy,
+// and the hang-up it then sent was committed first: one node's Puts run
+// concurrently) names a call nobody holds. The engine would offer it to
+// agents for ever, nobody ringing them; the node that owns it ends it
+// instead, and the agent is rung by no one.
+func TestClusterLateArrivalOfAGoneCallIsEnded(t *testing.T) {
+	ctx := timeout(t, 90*time.Second)
+	etcd := etcdtest.Start(t, 1)
+	a := startClusterNodes(t, ctx, buildBinary(t), etcd, "127.0.0.2")[0]
+	agent := agentPhoneOn(t, ctx, a, a)
+	apiPut(t, a.http, "/api/v1/agents/1001/state", `{"state":"ready"}`)
+	waitAgentState(t, ctx, a.http, "1001", "ready")
+
+	// The late record, as node A's appender would have put it.
+	late, err := json.Marshal([]cluster.Entry{{Node: a.name, Input: routing.Input{Kind: routing.InputArrive, At: time.Now(),
+		Call: &routing.Call{ID: "gone-call", Queue: "tax", Attrs: map[string]string{"caller": "01012345678"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := etcd.Client(t).Put(ctx, "/fdtest/acd/log/"+a.name+"/late-1", string(late)); err != nil {
+		t.Fatal(err)
+	}
+	waitCallGone(t, ctx, "gone-call", a)
+	waitAgentState(t, ctx, a.http, "1001", "ready")
+	if n := agent.Pending(); n != 0 {
+		t.Fatalf("the agent got %d offers of a call nobody holds", n)
 	}
 }

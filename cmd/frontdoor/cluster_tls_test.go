@@ -28,12 +28,7 @@ func TestClusterTLS(t *testing.T) {
 	if l := waitLeader(t, ctx, nodes); l != a {
 		t.Fatalf("leader %s, want the first node started", l.name)
 	}
-	agent := newPhone(t, "1001")
-	agent.AutoAnswer = 2000
-	if code, err := agent.Register(ctx, b.sip, "pw1001", 3600); err != nil || code != 200 {
-		t.Fatalf("register 1001 on node B: %d %v", code, err)
-	}
-	waitAgentState(t, ctx, a.http, "1001", "not_ready") // node A sees node B's agent
+	agent := agentPhoneOn(t, ctx, b, a) // node A sees node B's agent
 	x := dialCluster(t, ctx, "01071110001", 1000, a, "126", "queued", b)
 	apiPut(t, a.http, "/api/v1/agents/1001/state", `{"state":"ready"}`)
 	answered(t, ctx, agent, x)
