@@ -284,8 +284,15 @@ func (c *Call) unreached(ctx context.Context, agentID string, agent AgentLeg) bo
 		*c.callback = rec
 		c.mu.Unlock()
 		s.writeCDR(attempt)
-		if err := s.cfg.Store.PutCallback(context.Background(), rec); err != nil {
+		// Conditional: the leader may have claimed the record since the
+		// check above (this node declared lost meanwhile); writing over its
+		// claim would have both nodes call the citizen. Refused, the retry's
+		// own check of the record drops the callback here.
+		switch ok, err := s.cfg.Store.UpdateCallback(context.Background(), rec); {
+		case err != nil:
 			s.log.Error("store callback", "call", c.ID, "err", err)
+		case !ok:
+			s.log.Warn("callback claimed by another node during the attempt; not rewritten", "call", c.ID)
 		}
 		time.AfterFunc(cb.RetryAfter, func() { c.post(callEvent{kind: evRetry}) })
 		return false

@@ -133,6 +133,11 @@ func (r *replica) records() []record {
 func (r *replica) snapshot() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.view()
+}
+
+// view is snapshot with r.mu held.
+func (r *replica) view() string {
 	e := r.acd.Engine()
 	return fmt.Sprintf("agents %+v\ncalls %+v\nqueues %+v", e.Agents(), e.Calls(), e.Queues())
 }
@@ -146,18 +151,12 @@ func (r *replica) agentState(id string) agents.State {
 // they made the same decisions and hold the same state.
 func agree(t testing.TB, rs ...*replica) {
 	t.Helper()
-	var last int64
-	for _, r := range rs {
-		last = max(last, r.acd.Applied())
-	}
-	for _, r := range rs {
-		r.until(fmt.Sprintf("applied revision %d", last), func() bool { return r.acd.Applied() >= last })
-	}
-	want, wantSnap := rs[0].records(), rs[0].snapshot()
-	for _, r := range rs[1:] {
+	recs, snaps := settled(t, rs)
+	want, wantSnap := recs[0], snaps[0]
+	for i, r := range rs[1:] {
 		// A replica that started from a snapshot saw only the records
 		// after it: compare from there.
-		got, want := tails(r.records(), want)
+		got, want := tails(recs[i+1], want)
 		for i := range min(len(got), len(want)) {
 			if !reflect.DeepEqual(got[i], want[i]) {
 				t.Fatalf("node %s entry %d differs from node %s:\n%+v\n%+v", r.id, i, rs[0].id, got[i], want[i])
@@ -166,8 +165,57 @@ func agree(t testing.TB, rs ...*replica) {
 		if len(got) != len(want) {
 			t.Fatalf("node %s applied %d entries, node %s %d", r.id, len(got), rs[0].id, len(want))
 		}
-		if snap := r.snapshot(); snap != wantSnap {
+		if snap := snaps[i+1]; snap != wantSnap {
 			t.Fatalf("node %s state differs from node %s:\n%s\n---\n%s", r.id, rs[0].id, snap, wantSnap)
+		}
+	}
+}
+
+// settled reads every replica's records and state at one revision.
+func settled(t testing.TB, rs []*replica) ([][]record, []string) {
+	t.Helper()
+	type cut struct {
+		recs []record
+		view string
+	}
+	cuts := atOneRevision(t, rs, func(r *replica) cut { return cut{slices.Clone(r.log), r.view()} })
+	recs, views := make([][]record, len(rs)), make([]string, len(rs))
+	for i, c := range cuts {
+		recs[i], views[i] = c.recs, c.view
+	}
+	return recs, views
+}
+
+// atOneRevision waits until every replica has applied the same revision
+// and reads each (read runs with r.mu held: the Locker, so the replica's
+// records, engine and applied revision change together) while none applies
+// another. The leader may append a timer's entry at any moment; a
+// comparison across it would see one replica ahead, a false disagreement.
+func atOneRevision[T any](t testing.TB, rs []*replica, read func(*replica) T) []T {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var last int64
+		for _, r := range rs {
+			last = max(last, r.acd.Applied())
+		}
+		for _, r := range rs {
+			r.until(fmt.Sprintf("applied revision %d", last), func() bool { return r.acd.Applied() >= last })
+		}
+		out, still := make([]T, len(rs)), true
+		for i, r := range rs {
+			func() {
+				r.mu.Lock()
+				defer r.mu.Unlock() // read may t.Fatal
+				out[i] = read(r)
+				still = still && r.acd.Applied() == last
+			}()
+		}
+		if still {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replicas never stood still at one revision for 30 s (last %d)", last)
 		}
 	}
 }

@@ -59,41 +59,16 @@ func untilSnapshot(t testing.TB, r *replica, rev int64) *snapshot {
 // and checks their engines, ownership maps and entry counts are identical.
 func sameState(t testing.TB, rs ...*replica) {
 	t.Helper()
-	state := func(r *replica) (int64, string) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
+	states := atOneRevision(t, rs, func(r *replica) string {
 		eng, err := r.acd.Engine().MarshalState()
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r.acd.Applied(), fmt.Sprintf("entries %d owner %v home %v\n%s", r.acd.entries, r.acd.owner, r.acd.home, eng)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var last int64
-		for _, r := range rs {
-			last = max(last, r.acd.Applied())
-		}
-		for _, r := range rs {
-			r.until(fmt.Sprintf("applied revision %d", last), func() bool { return r.acd.Applied() >= last })
-		}
-		wantRev, want := state(rs[0])
-		moved := false
-		for _, r := range rs[1:] {
-			rev, got := state(r)
-			if rev != wantRev {
-				moved = true // an entry came in meanwhile: look again
-				break
-			}
-			if got != want {
-				t.Fatalf("node %s differs from node %s at revision %d:\n%s\n---\n%s", r.id, rs[0].id, rev, got, want)
-			}
-		}
-		if !moved {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the replicas never stood still at one revision")
+		return fmt.Sprintf("entries %d owner %v home %v\n%s", r.acd.entries, r.acd.owner, r.acd.home, eng)
+	})
+	for i, r := range rs[1:] {
+		if states[i+1] != states[0] {
+			t.Fatalf("node %s differs from node %s at revision %d:\n%s\n---\n%s", r.id, rs[0].id, r.acd.Applied(), states[i+1], states[0])
 		}
 	}
 }

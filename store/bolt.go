@@ -312,28 +312,51 @@ func (b *Bolt) Callbacks(ctx context.Context) ([]Callback, error) {
 	return scan[Callback](ctx, b, bucketCB, nil)
 }
 
+// UpdateCallback implements Store: one read-modify-write transaction.
+func (b *Bolt) UpdateCallback(ctx context.Context, rec Callback) (bool, error) {
+	ok, err := b.rewriteCallback(ctx, rec.CallID, rec.Updates)
+	if err != nil {
+		return false, fmt.Errorf("store: update callback %s: %w", rec.CallID, err)
+	}
+	return ok, nil
+}
+
 // ClaimCallback implements Store: one read-modify-write transaction.
 func (b *Bolt) ClaimCallback(ctx context.Context, rec Callback, to string) (Callback, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return Callback{}, false, err
-	}
 	var claimed Callback
-	var ok bool
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketCB)
-		raw := bk.Get([]byte(rec.CallID))
-		if raw == nil {
-			return nil
-		}
+	ok, err := b.rewriteCallback(ctx, rec.CallID, func(raw []byte) ([]byte, bool, error) {
 		c, enc, fits, err := rec.Claimed(raw, to)
-		if err != nil || !fits {
-			return err
-		}
-		claimed, ok = c, true
-		return bk.Put([]byte(rec.CallID), enc)
+		claimed = c
+		return enc, fits, err
 	})
 	if err != nil {
 		return Callback{}, false, fmt.Errorf("store: claim callback %s: %w", rec.CallID, err)
 	}
-	return claimed, ok, nil
+	if !ok {
+		return Callback{}, false, nil
+	}
+	return claimed, true, nil
+}
+
+// rewriteCallback replaces a stored callback with what change makes of it,
+// in one transaction; false when it is gone or change declines.
+func (b *Bolt) rewriteCallback(ctx context.Context, callID string, change func(raw []byte) ([]byte, bool, error)) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var ok bool
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketCB)
+		raw := bk.Get([]byte(callID))
+		if raw == nil {
+			return nil
+		}
+		enc, fits, err := change(raw)
+		if err != nil || !fits {
+			return err
+		}
+		ok = true
+		return bk.Put([]byte(callID), enc)
+	})
+	return ok, err
 }

@@ -49,6 +49,11 @@ type Store interface {
 	// older than the last claim fails. False, without error, when the
 	// callback is gone or was claimed since rec was read.
 	ClaimCallback(ctx context.Context, rec Callback, to string) (Callback, bool, error)
+	// UpdateCallback writes rec (a retry's attempts and schedule) if the
+	// stored record is still rec.Node's at rec.Claim, so a node cannot write
+	// back over a claim made since it read the record. False, without
+	// error, when the callback is gone or was claimed since.
+	UpdateCallback(ctx context.Context, rec Callback) (bool, error)
 	Close() error
 }
 
@@ -180,6 +185,20 @@ type Callback struct {
 	// Claim counts the claims: each compares it, so two nodes racing for
 	// one callback cannot both win.
 	Claim int `json:"claim,omitempty"`
+}
+
+// Updates decodes a callback as stored now (raw) and says whether rec may
+// replace it (same node, same claim), with rec's encoding.
+func (rec Callback) Updates(raw []byte) (enc []byte, ok bool, err error) {
+	var c Callback
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, false, fmt.Errorf("callback %s: %w", rec.CallID, err)
+	}
+	if c.Node != rec.Node || c.Claim != rec.Claim {
+		return nil, false, nil
+	}
+	enc, err = json.Marshal(rec)
+	return enc, err == nil, err
 }
 
 // Claimed decodes a callback as stored now (raw) and hands it to node to,

@@ -181,21 +181,41 @@ func (s *Store) Callbacks(ctx context.Context) ([]store.Callback, error) {
 	return listPrefix[store.Callback](ctx, s, "list callbacks", dirCallback)
 }
 
+// UpdateCallback implements store.Store: as ClaimCallback, the record is
+// rewritten only at the mod revision it was read and judged still rec's.
+func (s *Store) UpdateCallback(ctx context.Context, rec store.Callback) (bool, error) {
+	return s.rewrite(ctx, "update callback "+rec.CallID, s.root+dirCallback+rec.CallID, rec.Updates)
+}
+
 // ClaimCallback implements store.Store: the record is rewritten only if its
 // mod revision is the one just read and judged claimable, so of two nodes
 // claiming at once the second re-reads, finds the first's claim, and fails.
 func (s *Store) ClaimCallback(ctx context.Context, rec store.Callback, to string) (store.Callback, bool, error) {
-	key := s.root + dirCallback + rec.CallID
 	var claimed store.Callback
+	ok, err := s.rewrite(ctx, "claim callback "+rec.CallID, s.root+dirCallback+rec.CallID, func(raw []byte) ([]byte, bool, error) {
+		c, enc, fits, err := rec.Claimed(raw, to)
+		claimed = c
+		return enc, fits, err
+	})
+	if !ok {
+		claimed = store.Callback{}
+	}
+	return claimed, ok, err
+}
+
+// rewrite replaces key's value with what change makes of it, compared on
+// the mod revision it read (read again after a lost race); false when the
+// key is gone or change declines.
+func (s *Store) rewrite(ctx context.Context, what, key string, change func(raw []byte) ([]byte, bool, error)) (bool, error) {
 	var ok bool
-	err := s.do(ctx, "claim callback "+rec.CallID, func(ctx context.Context) error {
+	err := s.do(ctx, what, func(ctx context.Context) error {
 		resp, err := s.cli.Get(ctx, key)
 		if err != nil {
 			return err
 		}
 		kvs := resp.Kvs
 		for len(kvs) == 1 {
-			c, enc, fits, err := rec.Claimed(kvs[0].Value, to)
+			enc, fits, err := change(kvs[0].Value)
 			if err != nil || !fits {
 				return err
 			}
@@ -208,12 +228,12 @@ func (s *Store) ClaimCallback(ctx context.Context, rec store.Callback, to string
 				return err
 			}
 			if txn.Succeeded {
-				claimed, ok = c, true
+				ok = true
 				return nil
 			}
 			kvs = txn.Responses[0].GetResponseRange().Kvs
 		}
 		return nil // gone
 	})
-	return claimed, ok, err
+	return ok, err
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"EmptyKeysRefused", emptyKeysRefused},
 		{"CallbacksSurviveReopen", callbacksSurviveReopen},
 		{"CallbackClaimedOnce", callbackClaimedOnce},
+		{"CallbackUpdatedByItsHolderOnly", callbackUpdatedByHolder},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, fresh(t)) })
 	}
@@ -325,5 +326,42 @@ func callbackClaimedOnce(t *testing.T, open Opener) {
 	}
 	if _, ok, err := s.ClaimCallback(ctx, got, "node-late"); ok || err != nil {
 		t.Errorf("a claim on a stale read won: %v %v", ok, err)
+	}
+}
+
+// A retry's write (attempts, next attempt) lands while the record is still
+// the writer's; after another node claimed it, the write is refused and the
+// claim stands, so the citizen is not called back from two nodes.
+func callbackUpdatedByHolder(t *testing.T, open Opener) {
+	s := open(t)
+	defer closeStore(t, s)
+	ctx := context.Background()
+	held := store.Callback{CallID: "c1", Number: "01012345678", Agency: "tax", Node: "node-x"}
+	must(t, s.PutCallback(ctx, held))
+	retry := held
+	retry.Attempts, retry.NextAt = 1, T0.Add(2*time.Minute)
+	if ok, err := s.UpdateCallback(ctx, retry); !ok || err != nil {
+		t.Fatalf("the holder's update: %v %v", ok, err)
+	}
+	recs, err := s.Callbacks(ctx)
+	must(t, err)
+	if len(recs) != 1 || recs[0].Attempts != 1 || !recs[0].NextAt.Equal(retry.NextAt) || recs[0].Node != "node-x" {
+		t.Fatalf("after the update: %+v", recs)
+	}
+	if _, ok, err := s.ClaimCallback(ctx, recs[0], "node-leader"); !ok || err != nil {
+		t.Fatalf("the leader's claim: %v %v", ok, err)
+	}
+	late := retry
+	late.Attempts = 2
+	if ok, err := s.UpdateCallback(ctx, late); ok || err != nil {
+		t.Fatalf("an update over the leader's claim: %v %v, want refused", ok, err)
+	}
+	recs, err = s.Callbacks(ctx)
+	must(t, err)
+	if recs[0].Node != "node-leader" || recs[0].Claim != 1 || recs[0].Attempts != 1 {
+		t.Fatalf("the claim did not stand: %+v", recs[0])
+	}
+	if ok, err := s.UpdateCallback(ctx, store.Callback{CallID: "gone", Node: "node-x"}); ok || err != nil {
+		t.Fatalf("an update of a callback not stored: %v %v", ok, err)
 	}
 }
